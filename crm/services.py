@@ -1,0 +1,310 @@
+"""Every write to contacts, companies, campaigns and deals.
+
+Each function is atomic, keyword-only, and marks the KPI days its change touches
+(before and after) so the roll-up cannot miss them. The admin, the pages, the API
+and the importer all come through here.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import (
+    Campaign,
+    CampaignSpend,
+    Company,
+    Contact,
+    Deal,
+    DealKind,
+    DealStageEntry,
+    DealStatus,
+    LostReason,
+    Stage,
+    Team,
+    User,
+    base_amount,
+)
+from kpis.dirty import DirtySet
+
+DEAL_EDITABLE_FIELDS = frozenset(
+    {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
+)
+
+
+def deal_dirty_days(deal: Deal) -> DirtySet:
+    """The days whose measures depend on this deal as it stands now."""
+    dirty = DirtySet()
+    dirty.add("deals", deal.created_at, deal.closed_at)
+    if deal.status == DealStatus.WON:
+        dirty.add("customers", deal.closed_at)
+    for entered_at, exited_at in deal.stage_entries.values_list("entered_at", "exited_at"):
+        dirty.add("stages", entered_at, exited_at)
+    return dirty
+
+
+def _full_clean(instance: object, **kwargs: object) -> None:
+    instance.full_clean(**kwargs)  # type: ignore[attr-defined]
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    title: str,
+    pipeline_stage: Stage,
+    contact: Contact,
+    owner: User | None,
+    amount: Decimal,
+    company: Company | None = None,
+    currency: str | None = None,
+    exchange_rate: Decimal | None = None,
+    kind: str = DealKind.NEW,
+    campaign: Campaign | None = None,
+    created_at: datetime | None = None,
+    external_id: str | None = None,
+) -> Deal:
+    """Create an open deal in `pipeline_stage` and record its first stage entry at `created_at`."""
+    created_at = created_at or timezone.now()
+    currency = (currency or settings.CRM_CURRENCY).upper()
+    deal = Deal(
+        external_id=external_id, title=title, pipeline=pipeline_stage.pipeline, stage=pipeline_stage,
+        contact=contact, company=company, owner=owner, amount=amount, currency=currency,
+        exchange_rate=exchange_rate, kind=kind, campaign=campaign, created_at=created_at,
+    )
+    deal.amount_base = base_amount(amount, currency, exchange_rate) if amount is not None else None
+    _full_clean(deal)
+    deal.save()
+    DealStageEntry.objects.create(deal=deal, stage=pipeline_stage, entered_at=created_at)
+    deal_dirty_days(deal).save()
+    return deal
+
+
+def _lock(deal: Deal) -> Deal:
+    return Deal.objects.select_for_update().select_related("stage", "pipeline").get(pk=deal.pk)
+
+
+@transaction.atomic
+def deal_move_stage(*, deal: Deal, stage: Stage, at: datetime | None = None) -> Deal:
+    """Move an open deal to another stage of its pipeline, closing the current stage entry at `at`.
+
+    Refuses closed deals, stages of another pipeline, the stage it is already in, and a time
+    before the current stage was entered (which would make the history run backwards).
+    """
+    at = at or timezone.now()
+    deal = _lock(deal)
+    if deal.status != DealStatus.OPEN:
+        raise ValidationError({"stage": _("A closed deal cannot move; reopen it first.")})
+    if stage.pipeline_id != deal.pipeline_id:
+        raise ValidationError({"stage": _("That stage belongs to another pipeline.")})
+    if stage.pk == deal.stage_id:
+        raise ValidationError({"stage": _("The deal is already in that stage.")})
+    current = deal.stage_entries.filter(exited_at__isnull=True).order_by("-entered_at", "-id").first()
+    if current is not None and at < current.entered_at:
+        raise ValidationError({"stage": _("A move cannot be dated before the current stage was entered.")})
+    if current is not None:
+        current.exited_at = at
+        current.save(update_fields=["exited_at"])
+    DealStageEntry.objects.create(deal=deal, stage=stage, entered_at=at)
+    deal.stage = stage
+    deal.save(update_fields=["stage", "updated_at"])
+    dirty = DirtySet()
+    dirty.add("stages", at)
+    dirty.save()
+    return deal
+
+
+@transaction.atomic
+def deal_close(
+    *,
+    deal: Deal,
+    won: bool,
+    at: datetime | None = None,
+    exchange_rate: Decimal | None = None,
+    lost_reason: LostReason | None = None,
+    lost_note: str = "",
+) -> Deal:
+    """Mark an open deal won or lost at `at`, fixing its exchange rate and closing its stage entry."""
+    at = at or timezone.now()
+    deal = _lock(deal)
+    if deal.status != DealStatus.OPEN:
+        raise ValidationError({"status": _("The deal is already closed.")})
+    current = deal.stage_entries.filter(exited_at__isnull=True).order_by("-entered_at", "-id").first()
+    if at < deal.created_at or (current is not None and at < current.entered_at):
+        raise ValidationError({"closed_at": _("A deal cannot close before it entered its current stage.")})
+    if exchange_rate is not None:
+        deal.exchange_rate = exchange_rate
+    if won and deal.currency != settings.CRM_CURRENCY and deal.exchange_rate is None:
+        raise ValidationError({"exchange_rate": _("A deal in another currency needs its exchange rate to close.")})
+    deal.status = DealStatus.WON if won else DealStatus.LOST
+    deal.closed_at = at
+    deal.lost_reason = None if won else lost_reason
+    deal.lost_note = "" if won else lost_note
+    deal.amount_base = base_amount(deal.amount, deal.currency, deal.exchange_rate)
+    _full_clean(deal, exclude=["stage", "pipeline", "contact", "company", "owner", "campaign", "lost_reason"])
+    deal.save()
+    if current is not None:
+        current.exited_at = at
+        current.save(update_fields=["exited_at"])
+    deal_dirty_days(deal).save()
+    return deal
+
+
+@transaction.atomic
+def deal_reopen(*, deal: Deal) -> Deal:
+    """Reopen a won or lost deal in the stage it closed in; the KPIs of its close day are recomputed."""
+    deal = _lock(deal)
+    if deal.status == DealStatus.OPEN:
+        raise ValidationError({"status": _("The deal is already open.")})
+    before = deal_dirty_days(deal)
+    last = deal.stage_entries.order_by("-entered_at", "-id").first()
+    if last is not None:
+        last.exited_at = None
+        last.save(update_fields=["exited_at"])
+    deal.status = DealStatus.OPEN
+    deal.closed_at = None
+    deal.lost_reason = None
+    deal.save(update_fields=["status", "closed_at", "lost_reason", "updated_at"])
+    before.update(deal_dirty_days(deal))
+    before.save()
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, **changes: object) -> Deal:
+    """Change a deal's descriptive fields (not its stage or status: use the functions above)."""
+    unknown = set(changes) - DEAL_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"deal_update cannot change {', '.join(sorted(unknown))}")
+    deal = _lock(deal)
+    dirty = deal_dirty_days(deal)
+    for field, value in changes.items():
+        setattr(deal, field, value)
+    deal.currency = deal.currency.upper()
+    deal.amount_base = base_amount(deal.amount, deal.currency, deal.exchange_rate)
+    _full_clean(deal)
+    deal.save()
+    dirty.update(deal_dirty_days(deal))
+    dirty.save()
+    return deal
+
+
+@transaction.atomic
+def deal_delete(*, deal: Deal) -> None:
+    """Delete a deal and its history; the days it counted on are recomputed."""
+    dirty = deal_dirty_days(deal)
+    deal.delete()
+    dirty.save()
+
+
+@transaction.atomic
+def stage_set_probability(*, stage: Stage, probability: Decimal) -> Stage:
+    """Change a stage's win probability; the weighted pipeline is recomputed over all its history."""
+    stage.probability = probability
+    _full_clean(stage)
+    stage.save(update_fields=["probability"])
+    dirty = DirtySet()
+    for entered_at, exited_at in stage.entries.values_list("entered_at", "exited_at").iterator():
+        dirty.add("stages", entered_at, exited_at)
+    dirty.save()
+    return stage
+
+
+def _customer_dirty_days(record: Company | Contact) -> DirtySet:
+    dirty = DirtySet()
+    dirty.add("customers", record.churned_at)
+    if isinstance(record, Company):
+        won = record.deals.filter(status=DealStatus.WON)
+    else:
+        won = record.deals.filter(status=DealStatus.WON, company__isnull=True)
+    first_won = won.order_by("closed_at").values_list("closed_at", flat=True).first()
+    dirty.add("customers", first_won)
+    return dirty
+
+
+@transaction.atomic
+def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | None, reason: str = "") -> None:
+    """Record (or clear, with None) that a company or contact stopped being a customer."""
+    dirty = _customer_dirty_days(customer)
+    customer.churned_at = churned_at
+    customer.churn_reason = reason if churned_at else ""
+    customer.save(update_fields=["churned_at", "churn_reason"])
+    dirty.add("customers", churned_at)
+    dirty.save()
+
+
+@transaction.atomic
+def company_create(*, name: str, created_at: datetime | None = None, owner: User | None = None,
+                   external_id: str | None = None) -> Company:
+    company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id)
+    _full_clean(company)
+    company.save()
+    return company
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    first_name: str,
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    company: Company | None = None,
+    source_campaign: Campaign | None = None,
+    owner: User | None = None,
+    language: str = "en",
+    created_at: datetime | None = None,
+    external_id: str | None = None,
+) -> Contact:
+    """Create a contact (a lead); its creation day counts towards new leads of its source campaign."""
+    contact = Contact(
+        first_name=first_name, last_name=last_name, email=email, phone=phone, company=company,
+        source_campaign=source_campaign, owner=owner, language=language,
+        created_at=created_at or timezone.now(), external_id=external_id,
+    )
+    _full_clean(contact)
+    contact.save()
+    dirty = DirtySet()
+    dirty.add("campaigns", contact.created_at)
+    dirty.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **changes: object) -> Contact:
+    """Change a contact's details; a new company or source campaign re-counts the days it affects."""
+    dirty = DirtySet()
+    dirty.add("campaigns", contact.created_at)
+    dirty.update(_customer_dirty_days(contact))
+    for deal in contact.deals.filter(status=DealStatus.WON):
+        dirty.update(deal_dirty_days(deal))
+    for field, value in changes.items():
+        setattr(contact, field, value)
+    _full_clean(contact)
+    contact.save()
+    dirty.add("campaigns", contact.created_at)
+    dirty.save()
+    return contact
+
+
+@transaction.atomic
+def campaign_add_spend(*, campaign: Campaign, spent_on: date, amount: Decimal) -> CampaignSpend:
+    """Record money spent on a campaign on a date."""
+    spend = CampaignSpend(campaign=campaign, date=spent_on, amount=amount)
+    _full_clean(spend)
+    spend.save()
+    dirty = DirtySet()
+    dirty.add("campaigns", spent_on)
+    dirty.save()
+    return spend
+
+
+@transaction.atomic
+def user_set_team(*, user: User, team: Team | None) -> User:
+    """Move a user to another team. Team breakdowns resolve members at read time, so nothing is recomputed."""
+    user.team = team
+    user.save(update_fields=["team"])
+    return user

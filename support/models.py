@@ -1,0 +1,147 @@
+"""Tickets, their message threads and the SLA targets they are measured against.
+
+Tickets are written only through `support.services`: it keeps the derived
+first-response time and SLA due times and marks the KPI days a change touches.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web")
+    CHAT = "chat", _("Chat")
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+RESOLVED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+# Calendar hours (first response, resolution) per priority, from KPI_SPEC.md.
+DEFAULT_SLA_HOURS = {
+    Priority.URGENT: (1, 8),
+    Priority.HIGH: (4, 24),
+    Priority.NORMAL: (8, 72),
+    Priority.LOW: (24, 168),
+}
+
+
+class SlaPolicy(models.Model):
+    """SLA targets for one priority. A change applies to tickets created after it (tickets copy their due times)."""
+
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, unique=True)
+    first_response_hours = models.PositiveIntegerField(_("first response target (hours)"))
+    resolution_hours = models.PositiveIntegerField(_("resolution target (hours)"))
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(first_response_hours__gt=0) & Q(resolution_hours__gt=0),
+                                   name="support_sla_targets_positive",
+                                   violation_error_message=_("SLA targets must be at least one hour.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()}: {self.first_response_hours}h / {self.resolution_hours}h"
+
+
+class Ticket(models.Model):
+    """A customer's request to support.
+
+    Derived fields kept by the services: `first_response_at` (the first public agent reply) and the
+    two SLA due times, fixed from the policy in force when the ticket was created.
+    """
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    contact = models.ForeignKey("crm.Contact", verbose_name=_("contact"), on_delete=models.PROTECT,
+                                related_name="tickets")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="assigned_tickets")
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    created_at = models.DateTimeField(_("created at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True, editable=False)
+    first_response_due_at = models.DateTimeField(_("first response due"), editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due"), editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["created_at"], name="support_ticket_created"),
+            models.Index(fields=["resolved_at"], name="support_ticket_resolved"),
+            models.Index(fields=["first_response_at"], name="support_ticket_first_resp"),
+            models.Index(fields=["status", "assignee"], name="support_ticket_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status__in=RESOLVED_STATUSES) & Q(resolved_at__isnull=False))
+                | (~Q(status__in=RESOLVED_STATUSES) & Q(resolved_at__isnull=True)),
+                name="support_ticket_resolved_at_matches_status",
+                violation_error_message=_("A resolved or closed ticket needs a resolution time; others have none."),
+            ),
+            models.CheckConstraint(condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("created_at")),
+                                   name="support_ticket_resolved_after_created",
+                                   violation_error_message=_("A ticket cannot be resolved before it was created.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class MessageAuthor(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+
+
+class TicketMessage(models.Model):
+    """A message on a ticket: a public message from the customer or an agent, or an agent's internal note."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
+    at = models.DateTimeField(_("at"))
+    author = models.CharField(_("author"), max_length=10, choices=MessageAuthor.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="ticket_messages")
+    public = models.BooleanField(_("public"), default=True)
+    body = models.TextField(_("body"), blank=True)
+
+    class Meta:
+        ordering = ["ticket_id", "at", "id"]
+        verbose_name = _("ticket message")
+        verbose_name_plural = _("ticket messages")
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="support_message_thread"),
+            models.Index(fields=["at"], name="support_message_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(author=MessageAuthor.AGENT) | Q(public=True),
+                                   name="support_message_notes_are_agents",
+                                   violation_error_message=_("Only agents write internal notes.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,116 @@
+"""Surveys, the invitations sent to contacts and the responses they give."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", _("Net Promoter Score")
+    CSAT = "csat", _("Customer satisfaction")
+    CES = "ces", _("Customer effort")
+    SERVQUAL = "servqual", _("SERVQUAL")
+
+
+SCORE_RANGES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 5)}
+SERVQUAL_DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
+SERVQUAL_RANGE = (1, 7)
+
+
+class Survey(models.Model):
+    """A questionnaire of one kind; the kind fixes the scale of its answers."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=SurveyKind.choices)
+    question = models.TextField(_("question"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_invitation_token() -> str:
+    """256 random bits, URL-safe: unguessable and carrying no ids."""
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """A survey sent to a contact (about a ticket, optionally); its token opens the public answer page."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="invitations")
+    contact = models.ForeignKey("crm.Contact", verbose_name=_("contact"), on_delete=models.CASCADE,
+                                related_name="survey_invitations")
+    ticket = models.ForeignKey("support.Ticket", verbose_name=_("ticket"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="survey_invitations")
+    sent_at = models.DateTimeField(_("sent at"))
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_invitation_token, editable=False)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["sent_at"], name="surveys_invitation_sent")]
+
+    def __str__(self) -> str:
+        return f"{self.survey} → {self.contact}"
+
+
+def _score_field(label: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(label, null=True, blank=True)
+
+
+class Response(models.Model):
+    """One answer to a survey: a score, or SERVQUAL's expectation and perception for each dimension."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(Invitation, verbose_name=_("invitation"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="response")
+    contact = models.ForeignKey("crm.Contact", verbose_name=_("contact"), on_delete=models.CASCADE,
+                                related_name="survey_responses")
+    ticket = models.ForeignKey("support.Ticket", verbose_name=_("ticket"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="survey_responses")
+    answered_at = models.DateTimeField(_("answered at"))
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    tangibles_expectation = _score_field(_("tangibles: expectation"))
+    tangibles_perception = _score_field(_("tangibles: perception"))
+    reliability_expectation = _score_field(_("reliability: expectation"))
+    reliability_perception = _score_field(_("reliability: perception"))
+    responsiveness_expectation = _score_field(_("responsiveness: expectation"))
+    responsiveness_perception = _score_field(_("responsiveness: perception"))
+    assurance_expectation = _score_field(_("assurance: expectation"))
+    assurance_perception = _score_field(_("assurance: perception"))
+    empathy_expectation = _score_field(_("empathy: expectation"))
+    empathy_perception = _score_field(_("empathy: perception"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        indexes = [models.Index(fields=["answered_at"], name="surveys_response_answered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=10), name="surveys_score_0_10",
+                                   violation_error_message=_("A score is between 0 and 10.")),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{dim}_{side}__isnull": True})
+                    | (Q(**{f"{dim}_{side}__gte": 1}) & Q(**{f"{dim}_{side}__lte": 7})),
+                    name=f"surveys_{dim}_{side}_1_7",
+                    violation_error_message=_("SERVQUAL answers are between 1 and 7."),
+                )
+                for dim in SERVQUAL_DIMENSIONS
+                for side in ("expectation", "perception")
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey}: {self.score if self.score is not None else 'SERVQUAL'}"
