@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from crm.models import (
     DealStageEntry,
     DealStatus,
     LostReason,
+    Role,
     Stage,
     Team,
     User,
@@ -42,8 +44,26 @@ def deal_dirty_days(deal: Deal) -> DirtySet:
     dirty.add("deals", deal.created_at, deal.closed_at)
     if deal.status == DealStatus.WON:
         dirty.add("customers", deal.closed_at)
+        dirty.update(_won_deal_customer_days(deal))
     for entered_at, exited_at in deal.stage_entries.values_list("entered_at", "exited_at"):
         dirty.add("stages", entered_at, exited_at)
+    return dirty
+
+
+def _won_deal_customer_days(deal: Deal) -> DirtySet:
+    """A won deal may be its customer's first win, so winning, reopening, moving or deleting it can shift
+    the customer's first-win day to or from another won deal, and changes whether (and with what lifespan)
+    the customer's churn counts: those days are marked too."""
+    if deal.company_id:
+        customer: Company | Contact = deal.company
+        won = Deal.objects.filter(company_id=deal.company_id)
+    else:
+        customer = deal.contact
+        won = Deal.objects.filter(contact_id=deal.contact_id, company__isnull=True)
+    other_first_win = (won.filter(status=DealStatus.WON).exclude(pk=deal.pk).order_by("closed_at")
+                       .values_list("closed_at", flat=True).first())
+    dirty = DirtySet()
+    dirty.add("customers", other_first_win, customer.churned_at)
     return dirty
 
 
@@ -307,4 +327,21 @@ def user_set_team(*, user: User, team: Team | None) -> User:
     """Move a user to another team. Team breakdowns resolve members at read time, so nothing is recomputed."""
     user.team = team
     user.save(update_fields=["team"])
+    return user
+
+
+@transaction.atomic
+def user_sync_role_group(*, user: User) -> User:
+    """Put the user in the group named after their role and take them out of the other roles' groups.
+
+    The groups carry the role's model permissions in the admin, so they must follow the role. Groups
+    not named after a role (added by hand) are left alone. A missing role group is created empty: it
+    grants nothing until an admin gives it permissions, rather than failing the user's save.
+    """
+    role_groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
+    stale = [group for name, group in role_groups.items() if name != user.role]
+    if stale:
+        user.groups.remove(*stale)
+    group = role_groups.get(user.role) or Group.objects.get_or_create(name=user.role)[0]
+    user.groups.add(group)
     return user

@@ -1,0 +1,43 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MANAGE := $(BIN)/python manage.py
+DEMO_DEALS ?= 3000
+
+.PHONY: install run test check pytest demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Development server with a demo business: migrate, load demo data once, roll up KPIs, print logins.
+run: export DJANGO_DEBUG ?= 1
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) setup_demo --deals $(DEMO_DEALS)
+	$(MANAGE) runserver 127.0.0.1:8000
+
+demo: export DJANGO_DEBUG ?= 1
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) setup_demo --deals $(DEMO_DEALS)
+
+# Lint, migration check, then the whole suite (SQLite unless DATABASE_URL says otherwise).
+test: install check pytest
+
+check: export DJANGO_SETTINGS_MODULE := config.settings.test
+check: install
+	$(BIN)/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest: install
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3* .pytest_cache .ruff_cache

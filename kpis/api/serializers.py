@@ -1,0 +1,71 @@
+"""Validation of KPI query parameters and the shapes the KPI API answers with."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from kpis.catalog import Kpi
+from kpis.periods import GRAINS, MAX_RANGE_DAYS
+
+
+class KpiDefinitionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    formula = serializers.CharField()
+    unit = serializers.CharField()
+    direction = serializers.CharField()
+    kind = serializers.CharField()
+    dimensions = serializers.ListField(child=serializers.CharField())
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    """start and end (inclusive local dates), grain, and an optional breakdown dimension."""
+
+    start = serializers.DateField(input_formats=["%Y-%m-%d"])
+    end = serializers.DateField(input_formats=["%Y-%m-%d"])
+    grain = serializers.ChoiceField(choices=GRAINS, default="day")
+    dimension = serializers.CharField(required=False, allow_blank=False)
+
+    def __init__(self, *args: object, kpi: Kpi, **kwargs: object) -> None:
+        self.kpi = kpi
+        super().__init__(*args, **kwargs)
+
+    def validate_dimension(self, value: str) -> str:
+        if value not in self.kpi.dimensions:
+            supported = ", ".join(self.kpi.dimensions) or _("none")
+            raise serializers.ValidationError(
+                _("%(kpi)s cannot be broken down by %(dimension)s; supported: %(supported)s.")
+                % {"kpi": self.kpi.key, "dimension": value, "supported": supported}
+            )
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": [_("end must be on or after start.")]})
+        if (attrs["end"] - attrs["start"]).days > MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"end": [_("A range may span at most 20 years.")]})
+        return attrs
+
+
+class KpiPointSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class KpiBreakdownSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class KpiResultSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    unit = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    grain = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    points = KpiPointSerializer(many=True)
+    breakdown = KpiBreakdownSerializer(many=True, required=False)
+    computed_at = serializers.DateTimeField(allow_null=True)
