@@ -137,7 +137,8 @@ def _member_values(kpi: Kpi, stored_dimension: str, start: date, end: date) -> d
             for alias, aliased_measure in aliases:
                 if aliased_measure == measure:
                     members[member][alias] = total
-    return members
+    # A member whose every input is 0 (say, a stage with nothing open at the end) has nothing to show.
+    return {member: values for member, values in members.items() if any(values.values())}
 
 
 def _labels(dimension: str, member_ids: list[str]) -> dict[str, tuple[str, str]]:
