@@ -40,6 +40,9 @@ class KpiQuerySerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        if "dimension" in self.initial_data and not self.initial_data.get("dimension"):
+            # DRF drops a blank optional query parameter; an empty breakdown request is still a mistake.
+            raise serializers.ValidationError({"dimension": [_("Name a dimension or leave the parameter out.")]})
         if attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"end": [_("end must be on or after start.")]})
         if (attrs["end"] - attrs["start"]).days > MAX_RANGE_DAYS:
