@@ -98,6 +98,24 @@ def posted_choice(request: HttpRequest, name: str, queryset: QuerySet) -> Any:
         return None
 
 
+def deletable_with_parent(
+    deleted: tuple[list, dict, set, list], *children: type[models.Model]
+) -> tuple[list, dict, set, list]:
+    """Drop the children from the permissions a deletion needs: rows nobody deletes on their own
+    (stage history, ticket threads) go with their parent, whose service owns them."""
+    objects, counts, perms_needed, protected = deleted
+    names = {str(child._meta.verbose_name) for child in children}
+    return objects, counts, {perm for perm in perms_needed if str(perm) not in names}, protected
+
+
+class StageListFilter(admin.RelatedFieldListFilter):
+    """Stages named with their pipeline, fetched in one query rather than one per stage."""
+
+    def field_choices(self, field: models.Field, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        stages = Stage.objects.select_related("pipeline").order_by("pipeline__name", "position", "id")
+        return [(stage.pk, str(stage)) for stage in stages]
+
+
 # People
 
 
@@ -448,7 +466,8 @@ class DealAdmin(admin.ModelAdmin):
 
     list_display = ("title", "pipeline", "stage", "status", "amount", "currency", "amount_base", "owner",
                     "created_at", "closed_at")
-    list_filter = ("status", "pipeline", "stage", "kind", "owner", "created_at", "closed_at")
+    list_filter = ("status", "pipeline", ("stage", StageListFilter), "kind", "owner", "created_at",
+                   "closed_at")
     search_fields = ("title", "=external_id")
     list_select_related = ("pipeline", "stage__pipeline", "owner")
     autocomplete_fields = ("contact", "company", "owner", "campaign")
@@ -506,6 +525,9 @@ class DealAdmin(admin.ModelAdmin):
         )
         adopt_saved(obj, deal)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list, dict, set, list]:
+        return deletable_with_parent(super().get_deleted_objects(objs, request), DealStageEntry)
+
     def delete_model(self, request: HttpRequest, obj: Deal) -> None:
         deal_delete(deal=obj)
 
@@ -557,7 +579,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(DealStageEntry)
 class DealStageEntryAdmin(ReadOnlyAdmin):
     list_display = ("deal", "stage", "entered_at", "exited_at")
-    list_filter = ("stage", "entered_at")
+    list_filter = (("stage", StageListFilter), "entered_at")
     search_fields = ("deal__title", "=deal__external_id")
     list_select_related = ("deal", "stage__pipeline")
     ordering = ("-entered_at", "-id")

@@ -10,5 +10,5 @@ class DealQuerySet(models.QuerySet):
     def won(self) -> "DealQuerySet":
         return self.filter(status="won")
 
-    def owned_by(self, user) -> "DealQuerySet":  # noqa: ANN001 - any user model instance
+    def owned_by(self, user) -> "DealQuerySet":
         return self.filter(owner=user)

@@ -190,7 +190,7 @@ def compute_customers(days: set[date] | None) -> Measures:
 
     A customer is a deal's company, else its contact. A churn earlier than the first win is ignored.
     The trailing-buyer level of day X counts customers with a won deal in [X − 364, X], so a purchase
-    on D changes the levels of D … D + 364: those days are recomputed too.
+    on D changes the levels of D … D + 364: the caller passes those days too (`customer_level_days`).
     """
     measures = Measures()
     first_win: dict[tuple[str, int], tuple[datetime, int | None]] = {}
@@ -206,8 +206,6 @@ def compute_customers(days: set[date] | None) -> Measures:
     for model, kind in ((Company, "company"), (Contact, "contact")):
         for pk, moment in model.objects.filter(churned_at__isnull=False).values_list("id", "churned_at").iterator():
             churned_at[(kind, pk)] = moment
-
-    level_days = None if days is None else {d + timedelta(days=k) for d in days for k in range(TRAILING_WINDOW_DAYS)}
 
     def wanted(day: date) -> bool:
         return days is None or day in days
@@ -240,11 +238,11 @@ def compute_customers(days: set[date] | None) -> Measures:
         level = 0
         cursor = min(buyer_changes)
         last = max(buyer_changes)
-        if level_days:
-            last = max(last, max(level_days))
+        if days:
+            last = max(last, max(days))
         while cursor <= last:
             level += buyer_changes.get(cursor, 0)
-            if level and (level_days is None or cursor in level_days):
+            if level and wanted(cursor):
                 measures.add(cursor, "buyers_365_level", level)
             cursor += timedelta(days=1)
     return measures
@@ -392,7 +390,7 @@ def rollup_lock() -> Iterator[None]:
 def rollup_family(family: str, days: set[date] | None) -> tuple[Measures, set[date] | None]:
     """Compute one family's measures for `days` (None: all of history); returns them and the days they replace."""
     if family == "customers" and days is not None:
-        return COMPUTE[family](days), customer_level_days(days)
+        days = customer_level_days(days)
     return COMPUTE[family](days), days
 
 

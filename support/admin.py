@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin import ReadOnlyAdmin, adopt_saved, run_for_each
+from crm.admin import ReadOnlyAdmin, adopt_saved, deletable_with_parent, run_for_each
 from kpis.dirty import DirtySet
 from support.models import MessageAuthor, SlaPolicy, Ticket, TicketMessage
 from support.services import (
@@ -65,7 +65,8 @@ class TicketChangeForm(forms.ModelForm):
         choices=[("reply", _("Public reply from an agent")), ("note", _("Internal note")),
                  ("customer", _("Message from the customer"))],
     )
-    message_body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    message_body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}),
+                                   required=False)
 
     class Meta:
         model = Ticket
@@ -171,6 +172,9 @@ class TicketAdmin(admin.ModelAdmin):
             user = request.user if author == MessageAuthor.AGENT else None
             ticket_add_message(ticket=obj, author=author, public=public, user=user, body=body)
             obj.refresh_from_db()
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list, dict, set, list]:
+        return deletable_with_parent(super().get_deleted_objects(objs, request), TicketMessage)
 
     @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Ticket) -> None:

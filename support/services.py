@@ -106,7 +106,9 @@ def ticket_add_message(
     message.save()
     dirty = DirtySet()
     if author == MessageAuthor.AGENT and public:
-        dirty.add("replies", at)
+        # A backdated reply can take over the wait the next reply used to record.
+        dirty.add("replies", at, *ticket.messages.filter(author=MessageAuthor.AGENT, public=True, at__gt=at)
+                  .values_list("at", flat=True)[:1])
         if ticket.first_response_at is None or at < ticket.first_response_at:
             dirty.add("tickets", ticket.first_response_at, at, ticket.resolved_at)
             ticket.first_response_at = at
@@ -165,6 +167,8 @@ def ticket_update(*, ticket: Ticket, **changes: object) -> Ticket:
         raise ValueError(f"ticket_update cannot change {', '.join(sorted(unknown))}")
     ticket = _lock(ticket)
     dirty = ticket_dirty_days(ticket)
+    # Survey responses about the ticket are broken down by its assignee and channel.
+    dirty.add("surveys", *ticket.survey_responses.values_list("answered_at", flat=True))
     for field, value in changes.items():
         setattr(ticket, field, value)
     ticket.full_clean()

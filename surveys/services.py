@@ -61,6 +61,10 @@ def response_record(
 ) -> Response:
     """Store one response, checked against the survey's scale; an invitation takes at most one."""
     validate_answer(kind=survey.kind, score=score, servqual=servqual)
+    if invitation is not None and invitation.survey_id != survey.pk:
+        raise ValidationError({"invitation": _("This invitation is for another survey.")})
+    if invitation is not None and invitation.contact_id != contact.pk:
+        raise ValidationError({"invitation": _("This invitation is for another contact.")})
     if invitation is not None and Response.objects.filter(invitation=invitation).exists():
         raise ValidationError({"invitation": _("This invitation has already been answered.")})
     response = Response(survey=survey, contact=contact, invitation=invitation,

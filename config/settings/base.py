@@ -28,7 +28,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for a local development server).")
-    SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105 - only with DEBUG
+    SECRET_KEY = "insecure-development-key-never-used-in-production"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 
 INSTALLED_APPS = [
@@ -120,7 +120,7 @@ TIME_ZONE = "UTC"
 CRM_TIME_ZONE = os.environ.get("CRM_TIME_ZONE", "UTC")
 try:
     ZoneInfo(CRM_TIME_ZONE)
-except Exception as exc:  # noqa: BLE001 - any lookup failure is a configuration error
+except Exception as exc:
     raise ImproperlyConfigured(f"CRM_TIME_ZONE={CRM_TIME_ZONE!r} is not a known time zone.") from exc
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 CRM_WEEK_START = os.environ.get("CRM_WEEK_START", "monday").strip().lower()

@@ -5,6 +5,6 @@ derived fields and marks the same KPI days; the exporter writes what the importe
 """
 
 from crm.dataset.exporter import export_dataset
-from crm.dataset.importer import ImportFailed, ImportResult, import_dataset
+from crm.dataset.importer import DatasetImportError, ImportResult, import_dataset
 
-__all__ = ["ImportFailed", "ImportResult", "export_dataset", "import_dataset"]
+__all__ = ["DatasetImportError", "ImportResult", "export_dataset", "import_dataset"]

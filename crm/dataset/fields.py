@@ -23,7 +23,7 @@ class RecordError(Exception):
     """One reason a record cannot be imported; the importer adds the line number."""
 
 
-def _present(record: Mapping[str, Any], name: str, required: bool) -> Any:
+def present(record: Mapping[str, Any], name: str, required: bool) -> Any:
     value = record.get(name, _MISSING)
     if value is _MISSING:
         if required:
@@ -34,30 +34,35 @@ def _present(record: Mapping[str, Any], name: str, required: bool) -> Any:
     return value
 
 
-def text(record: Mapping[str, Any], name: str, max_length: int, *, required: bool = False,
-         blank: bool = True) -> str:
+def text(
+    record: Mapping[str, Any], name: str, max_length: int, *, required: bool = False, blank: bool = True
+) -> str:
     """A string field; absent or null gives "" unless required."""
-    value = _present(record, name, required)
+    value = present(record, name, required)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise RecordError(_("“%(field)s” must be a string") % {"field": name})
     if len(value) > max_length:
-        raise RecordError(_("“%(field)s” is longer than %(max)d characters") % {"field": name, "max": max_length})
+        raise RecordError(
+            _("“%(field)s” is longer than %(max)d characters") % {"field": name, "max": max_length}
+        )
     if not blank and not value.strip():
         raise RecordError(_("“%(field)s” cannot be empty") % {"field": name})
     return value
 
 
 def key(record: Mapping[str, Any], name: str, *, required: bool = False, max_length: int = 100) -> str | None:
-    """A reference (external_id, username, team name) or the record's own key; null allowed unless required."""
-    value = _present(record, name, required)
+    """A reference (external_id, username, team name) or the record's own key; null unless required."""
+    value = present(record, name, required)
     if value is None:
         return None
     if not isinstance(value, str) or not value:
         raise RecordError(_("“%(field)s” must be a non-empty string") % {"field": name})
     if len(value) > max_length:
-        raise RecordError(_("“%(field)s” is longer than %(max)d characters") % {"field": name, "max": max_length})
+        raise RecordError(
+            _("“%(field)s” is longer than %(max)d characters") % {"field": name, "max": max_length}
+        )
     return value
 
 
@@ -80,7 +85,7 @@ def timestamp_value(value: Any, name: str) -> datetime:
 
 
 def timestamp(record: Mapping[str, Any], name: str, *, required: bool = False) -> datetime | None:
-    value = _present(record, name, required)
+    value = present(record, name, required)
     return None if value is None else timestamp_value(value, name)
 
 
@@ -91,32 +96,42 @@ def date_value(value: Any, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise RecordError(_("“%(field)s” is not a valid date: “%(value)s”") % {"field": name, "value": value}) from None
+        raise RecordError(
+            _("“%(field)s” is not a valid date: “%(value)s”") % {"field": name, "value": value}
+        ) from None
 
 
 def decimal_value(value: Any, name: str, *, max_digits: int, places: int, positive: bool = False) -> Decimal:
     """A non-negative decimal string that fits the column; numbers are refused, as floats lose cents."""
     if not isinstance(value, str) or not _DECIMAL_RE.fullmatch(value):
-        raise RecordError(_("“%(field)s” must be a decimal string such as \"1200.00\"") % {"field": name})
+        raise RecordError(_('“%(field)s” must be a decimal string such as "1200.00"') % {"field": name})
     try:
         number = Decimal(value)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
-        raise RecordError(_("“%(field)s” must be a decimal string such as \"1200.00\"") % {"field": name}) from None
+        raise RecordError(
+            _('“%(field)s” must be a decimal string such as "1200.00"') % {"field": name}
+        ) from None
     if number < 0 or (positive and number == 0):
-        message = _("“%(field)s” must be greater than zero") if positive else _("“%(field)s” cannot be negative")
+        message = (
+            _("“%(field)s” must be greater than zero") if positive else _("“%(field)s” cannot be negative")
+        )
         raise RecordError(message % {"field": name})
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
-        raise RecordError(_("“%(field)s” has more than %(places)d decimal places") % {"field": name, "places": places})
+        raise RecordError(
+            _("“%(field)s” has more than %(places)d decimal places") % {"field": name, "places": places}
+        )
     if number.adjusted() >= max_digits - places:
         raise RecordError(_("“%(field)s” is too large") % {"field": name})
     return number
 
 
-def choice(record: Mapping[str, Any], name: str, choices: Iterable[str], *, default: str | None = None) -> str:
+def choice(
+    record: Mapping[str, Any], name: str, choices: Iterable[str], *, default: str | None = None
+) -> str:
     """One of a model's choices; absent or null takes the default when there is one."""
-    value = _present(record, name, default is None)
+    value = present(record, name, default is None)
     if value is None:
         assert default is not None
         return default
@@ -130,7 +145,7 @@ def choice(record: Mapping[str, Any], name: str, choices: Iterable[str], *, defa
 
 
 def boolean(record: Mapping[str, Any], name: str, *, default: bool) -> bool:
-    value = _present(record, name, False)
+    value = present(record, name, False)
     if value is None:
         return default
     if not isinstance(value, bool):
@@ -140,7 +155,7 @@ def boolean(record: Mapping[str, Any], name: str, *, default: bool) -> bool:
 
 def array(record: Mapping[str, Any], name: str) -> list[Any]:
     """A list field; absent or null is an empty list."""
-    value = _present(record, name, False)
+    value = present(record, name, False)
     if value is None:
         return []
     if not isinstance(value, list):

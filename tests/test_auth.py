@@ -1,0 +1,158 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from crm.models import Role, User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DEMO = {
+    "demo-sales": ("demo-sales-2026", Role.SALES),
+    "demo-support": ("demo-support-2026", Role.SUPPORT),
+    "demo-manager": ("demo-manager-2026", Role.MANAGER),
+    "demo-admin": ("demo-admin-2026", Role.ADMIN),
+}
+
+
+# Login
+
+
+def test_home_redirects_anonymous_users_to_login(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+def test_admin_redirects_anonymous_users_to_its_login(client):
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_login_page_renders_with_a_csrf_token(client):
+    response = client.get("/accounts/login/?next=/")
+
+    assert response.status_code == 200
+    assert b'name="csrfmiddlewaretoken"' in response.content
+    assert b'name="next" value="/"' in response.content
+
+
+def test_logging_in_with_the_csrf_token_reaches_home():
+    UserFactory(username="ann", password="s3cret-Pass")
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/accounts/login/?next=/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
+
+    response = browser.post("/accounts/login/", {"username": "ann", "password": "s3cret-Pass", "next": "/",
+                                                 "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    home = browser.get("/")
+    assert home.status_code == 200
+    assert home.context["user"].username == "ann"
+
+
+def test_login_without_the_csrf_token_is_refused():
+    UserFactory(username="ann", password="s3cret-Pass")
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post("/accounts/login/", {"username": "ann", "password": "s3cret-Pass"})
+
+    assert response.status_code == 403
+
+
+def test_a_wrong_password_shows_the_form_again(client):
+    UserFactory(username="ann", password="s3cret-Pass")
+
+    response = client.post("/accounts/login/", {"username": "ann", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_a_post_and_returns_to_login(client):
+    client.force_login(UserFactory())
+
+    response = client.post("/accounts/logout/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert client.get("/").status_code == 302
+
+
+# Demo users
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo_users", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_users_creates_one_login_per_role(settings):
+    settings.DEBUG = True
+
+    output = seed()
+
+    users = {user.username: user for user in User.objects.filter(username__startswith="demo-")}
+    assert set(users) == set(DEMO)
+    for username, (password, role) in DEMO.items():
+        user = users[username]
+        assert user.role == role
+        assert user.check_password(password)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.is_staff == (role in (Role.MANAGER, Role.ADMIN))
+        assert user.is_superuser == (role == Role.ADMIN)
+        assert username in output
+        assert password in output
+
+
+def test_seed_demo_users_is_idempotent_and_resets_passwords(settings):
+    settings.DEBUG = True
+    seed()
+    sales = User.objects.get(username="demo-sales")
+    sales.set_password("changed")
+    sales.role = Role.SUPPORT
+    sales.is_superuser = True
+    sales.save()
+
+    seed()
+
+    assert User.objects.filter(username__startswith="demo-").count() == 4
+    sales.refresh_from_db()
+    assert sales.check_password("demo-sales-2026")
+    assert (sales.role, sales.is_superuser) == (Role.SALES, False)
+    assert list(sales.groups.values_list("name", flat=True)) == ["sales"]
+
+
+def test_demo_logins_work(settings, client):
+    settings.DEBUG = True
+    seed()
+
+    assert client.login(username="demo-manager", password="demo-manager-2026")
+    assert client.get("/admin/").status_code == 200
+
+
+def test_seed_demo_users_refuses_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        seed()
+    assert not User.objects.filter(username__startswith="demo-").exists()
+
+
+def test_seed_demo_users_runs_without_debug_when_forced(settings):
+    settings.DEBUG = False
+
+    seed("--force")
+
+    assert User.objects.filter(username__startswith="demo-").count() == 4
