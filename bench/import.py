@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from benchdb import create_postgres_database, drop_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,24 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def count_records(path: Path) -> int:
     with path.open("rb") as stream:
         return sum(1 for line in stream if line.strip())
-
-
-def create_postgres_database(url: str) -> tuple[str, str]:
-    """Create bench_import_<timestamp> next to the database of `url`; returns (its url, its name)."""
-    import psycopg
-
-    name = f"bench_import_{time.strftime('%Y%m%d_%H%M%S')}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)), name
-
-
-def drop_postgres_database(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
