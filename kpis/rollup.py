@@ -190,7 +190,8 @@ def compute_customers(days: set[date] | None) -> Measures:
 
     A customer is a deal's company, else its contact. A churn earlier than the first win is ignored.
     The trailing-buyer level of day X counts customers with a won deal in [X − 364, X], so a purchase
-    on D changes the levels of D … D + 364: the caller passes those days too (`customer_level_days`).
+    on D changes the levels of D … D + 364. An incremental run computes all days and keeps those that
+    changed (`changed_customer_days`).
     """
     measures = Measures()
     first_win: dict[tuple[str, int], tuple[datetime, int | None]] = {}
@@ -248,9 +249,22 @@ def compute_customers(days: set[date] | None) -> Measures:
     return measures
 
 
-def customer_level_days(days: set[date]) -> set[date]:
-    """The days a customers-family recompute rewrites: the dirty days and the trailing window after them."""
-    return {d + timedelta(days=k) for d in days for k in range(TRAILING_WINDOW_DAYS)}
+def changed_customer_days(measures: Measures) -> set[date]:
+    """The days whose stored customer rows differ from a fresh computation of all of history.
+
+    Whether a customer is new, active or churned on a day depends on all of its deals and on its churn
+    record, so an edit can move rows to days far from the one it dirtied (a first win handed to an
+    older deal, a churn that stops counting, trailing buyers a year later). The whole family is cheap
+    to compute, so it is computed in full and compared: only days that really changed are rewritten.
+    """
+    stored = {
+        (day, measure, dimension, member): value
+        for day, measure, dimension, member, value in DailyMeasure.objects.filter(
+            measure__in=FAMILY_MEASURES["customers"]).values_list("day", "measure", "dimension", "member", "value")
+    }
+    fresh = {key: value for key, value in measures.cells.items() if value != 0}
+    return {key[0] for key in stored.keys() | fresh.keys()
+            if abs(stored.get(key, 0.0) - fresh.get(key, 0.0)) > 1e-9}
 
 
 def compute_campaigns(days: set[date] | None) -> Measures:
@@ -390,7 +404,10 @@ def rollup_lock() -> Iterator[None]:
 def rollup_family(family: str, days: set[date] | None) -> tuple[Measures, set[date] | None]:
     """Compute one family's measures for `days` (None: all of history); returns them and the days they replace."""
     if family == "customers" and days is not None:
-        days = customer_level_days(days)
+        measures = compute_customers(None)
+        changed = changed_customer_days(measures)
+        measures.cells = defaultdict(float, {k: v for k, v in measures.cells.items() if k[0] in changed})
+        return measures, changed
     return COMPUTE[family](days), days
 
 

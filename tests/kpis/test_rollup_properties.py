@@ -1,5 +1,6 @@
 """Properties of the roll-up on random businesses with random late edits."""
 
+import os
 import random
 from datetime import date, timedelta
 
@@ -18,6 +19,8 @@ from tests.kpis.reference import reference_values
 
 ZONES = ["UTC", "Asia/Tehran", "America/New_York"]
 FIRST_DAY = date(2024, 12, 25)
+# CI runs a dozen businesses; set KPI_PROPERTY_EXAMPLES=200 for a deeper search by hand.
+EXAMPLES = int(os.environ.get("KPI_PROPERTY_EXAMPLES", "12"))
 
 
 def snapshot() -> set[tuple]:
@@ -38,7 +41,7 @@ date_ranges = st.tuples(st.integers(0, 200), st.integers(0, 200)).map(
 
 class RollupProperties(TestCase):
     # Shrinking a seed-built business teaches little and takes minutes: report the failing seed as it is.
-    @hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
+    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(seed=st.integers(0, 2**32), zone=st.sampled_from(ZONES),
            ranges=st.lists(date_ranges, min_size=2, max_size=3))
