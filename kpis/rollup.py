@@ -377,23 +377,24 @@ COMPUTE = {
 # --- running -----------------------------------------------------------------------------------
 
 @contextmanager
-def rollup_lock() -> Iterator[None]:
-    """Serialise roll-ups: a session advisory lock on PostgreSQL, a file lock beside a SQLite file."""
+def rollup_lock(family: str) -> Iterator[None]:
+    """Serialise roll-ups of one family: a session advisory lock on PostgreSQL, a file lock beside a
+    SQLite file. Different families run in parallel (on several Celery workers); one family never twice."""
     if connection.vendor == "postgresql":
+        key = ADVISORY_LOCK_KEY + FAMILIES.index(family)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
         return
     name = str(settings.DATABASES["default"]["NAME"])
-    lock_path = Path(name + ".rollup.lock") if name and ":memory:" not in name and "mode=memory" not in name else None
-    if lock_path is None:
-        yield
+    if not name or ":memory:" in name or "mode=memory" in name:
+        yield  # an in-memory database belongs to one process
         return
-    with lock_path.open("a") as handle:
+    with Path(f"{name}.rollup-{family}.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -425,38 +426,51 @@ def swap_in(family: str, replaced_days: set[date] | None, measures: Measures) ->
     return len(rows)
 
 
-def run_rollup(*, full: bool = False, since: date | None = None) -> dict[str, int]:
-    """Recompute every dirty day (or all of history with `full`, or every day from `since`).
+def rollup_one_family(family: str, *, full: bool = False, since: date | None = None) -> tuple[int, int]:
+    """Recompute one family's dirty days (or all history, or every day from `since`) and swap them in.
 
-    Returns counts: days recomputed and rows written.
+    The dirty markers read are deleted by id in the swap's transaction; a marker written meanwhile
+    (even by a transaction that started earlier) survives for the next run. Returns (days, rows).
+    """
+    with rollup_lock(family):
+        dirty = list(DirtyDay.objects.filter(family=family).values_list("id", "day"))
+        days: set[date] | None = {day for _, day in dirty}
+        if full:
+            days = None
+        elif since is not None:
+            today = timezone.localdate(timezone=business_zone())
+            days |= {since + timedelta(days=k) for k in range(max(0, (today - since).days) + 1)}
+        if days is not None and not days:
+            return 0, 0
+        measures, replaced_days = rollup_family(family, days)
+        read_ids = [pk for pk, _ in dirty]
+        with transaction.atomic():
+            rows = swap_in(family, replaced_days, measures)
+            for start in range(0, len(read_ids), DELETE_CHUNK):
+                DirtyDay.objects.filter(id__in=read_ids[start:start + DELETE_CHUNK]).delete()
+        return (len(replaced_days) if replaced_days is not None else 0), rows
+
+
+def run_rollup(*, full: bool = False, since: date | None = None,
+               families: Iterable[str] | None = None) -> dict[str, int]:
+    """Recompute every dirty day of the given families (all by default), one family after another.
+
+    Returns counts: families rolled up, days recomputed and rows written. Records a RollupRun, whose
+    finish time the pages show as the data's freshness.
     """
     started_at = timezone.now()
     clock = time.monotonic()
-    with rollup_lock():
-        dirty = list(DirtyDay.objects.order_by("id").values_list("id", "family", "day"))
-        read_ids = [pk for pk, _, _ in dirty]
-        family_days: dict[str, set[date] | None] = defaultdict(set)
-        for _, family, day in dirty:
-            if family in FAMILIES:
-                family_days[family].add(day)  # type: ignore[union-attr]
-        if full:
-            family_days = dict.fromkeys(FAMILIES)
-        elif since is not None:
-            today = timezone.localdate(timezone=business_zone())
-            span = {since + timedelta(days=k) for k in range(max(0, (today - since).days) + 1)}
-            for family in FAMILIES:
-                family_days[family] = (family_days.get(family) or set()) | span  # type: ignore[operator]
-        results = {family: rollup_family(family, days) for family, days in family_days.items()
-                   if days is None or days}
-        rows_written = 0
-        with transaction.atomic():
-            for family, (measures, replaced_days) in results.items():
-                rows_written += swap_in(family, replaced_days, measures)
-            for start in range(0, len(read_ids), DELETE_CHUNK):
-                DirtyDay.objects.filter(id__in=read_ids[start:start + DELETE_CHUNK]).delete()
-            day_count = len({d for _, days in results.values() if days for d in days}) if not full else 0
-            RollupRun.objects.create(started_at=started_at, finished_at=timezone.now(), days=day_count,
-                                     rows=rows_written, full=full)
-    logger.info("KPI roll-up: %d families, %d days, %d rows in %.2fs", len(results), day_count, rows_written,
-                time.monotonic() - clock)
-    return {"families": len(results), "days": day_count, "rows": rows_written}
+    chosen = list(families or FAMILIES)
+    unknown = set(chosen) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"unknown KPI families: {', '.join(sorted(unknown))}")
+    day_count = rows_written = 0
+    for family in chosen:
+        days, rows = rollup_one_family(family, full=full, since=since)
+        day_count += days
+        rows_written += rows
+    RollupRun.objects.create(started_at=started_at, finished_at=timezone.now(), days=day_count,
+                             rows=rows_written, full=full)
+    logger.info("KPI roll-up of %s: %d family-days, %d rows in %.2fs", ", ".join(chosen), day_count,
+                rows_written, time.monotonic() - clock)
+    return {"families": len(chosen), "days": day_count, "rows": rows_written}

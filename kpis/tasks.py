@@ -1,11 +1,30 @@
-"""Celery entry points for the KPI roll-up."""
+"""Celery entry points for the KPI roll-up.
 
-from celery import shared_task
+Each family is its own task, so several workers can share a big roll-up; a family's advisory lock
+keeps two runs of the same family apart. Tasks are safe to run twice (they recompute whole days and
+delete only the dirty markers they read), which is what acks_late and reject_on_worker_lost need.
+"""
+
+from celery import current_app, group, shared_task
+from django.db import OperationalError
+
+from kpis.dirty import FAMILIES
+from kpis.rollup import run_rollup
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-@shared_task(name="kpis.tasks.rollup_kpis_task", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="kpis.tasks.rollup_family_task", autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5, **TASK_OPTIONS)
+def rollup_family_task(family: str) -> dict[str, int]:
+    """Recompute one family's dirty days."""
+    return run_rollup(families=[family])
+
+
+@shared_task(name="kpis.tasks.rollup_kpis_task", **TASK_OPTIONS)
 def rollup_kpis_task() -> dict[str, int]:
-    """Recompute every dirty day. Safe to run twice: the roll-up holds a lock and upserts whole days."""
-    from kpis.rollup import run_rollup
-
-    return run_rollup()
+    """Recompute every dirty day: in-process when Celery is eager, else one task per family for the workers."""
+    if current_app.conf.task_always_eager:
+        return run_rollup()
+    group(rollup_family_task.s(family) for family in FAMILIES).apply_async()
+    return {"families": len(FAMILIES), "queued": len(FAMILIES)}

@@ -19,8 +19,10 @@ from django.db import connection
 
 from config.celery import app
 from kpis import rollup
+from kpis.dirty import FAMILIES
+from kpis.measures import FAMILY_MEASURES
 from kpis.models import DailyMeasure, DirtyDay, RollupRun
-from kpis.tasks import rollup_kpis_task
+from kpis.tasks import rollup_family_task, rollup_kpis_task
 from tests.kpis.business import build_sales_business
 from tests.kpis.helpers import value
 
@@ -41,15 +43,21 @@ def test_rollup_task_is_set_for_tasks_that_may_run_twice():
     assert app.conf.broker_transport_options["visibility_timeout"] >= 3600
 
 
+def stage_rows() -> set[tuple]:
+    return set(DailyMeasure.objects.filter(measure__in=FAMILY_MEASURES["stages"])
+               .values_list("day", "measure", "dimension", "member", "value"))
+
+
 @pytest.mark.django_db
-def test_a_failed_rollup_leaves_the_previous_rows_and_its_dirty_days(monkeypatch):
+def test_a_family_that_fails_mid_rollup_keeps_its_previous_rows_and_dirty_days(monkeypatch):
     business = build_sales_business()
     rollup.run_rollup()
-    before = set(DailyMeasure.objects.values_list("day", "measure", "dimension", "member", "value"))
+    stages_before = stage_rows()
     from crm import services
 
-    services.deal_update(deal=business.deals["d1"], amount=business.deals["d1"].amount * 2)
-    dirty_before = DirtyDay.objects.count()
+    services.deal_update(deal=business.deals["d4"], amount=business.deals["d4"].amount * 2)
+    stage_dirty = DirtyDay.objects.filter(family="stages").count()
+    assert stage_dirty > 0
 
     def worker_dies(days):
         raise SystemExit("worker lost")
@@ -57,24 +65,30 @@ def test_a_failed_rollup_leaves_the_previous_rows_and_its_dirty_days(monkeypatch
     monkeypatch.setitem(rollup.COMPUTE, "stages", worker_dies)
     with pytest.raises(SystemExit):
         rollup.run_rollup()
-    assert set(DailyMeasure.objects.values_list("day", "measure", "dimension", "member", "value")) == before
-    assert DirtyDay.objects.count() == dirty_before
+    assert stage_rows() == stages_before
+    assert DirtyDay.objects.filter(family="stages").count() == stage_dirty
 
     monkeypatch.undo()
     rollup.run_rollup()
     assert not DirtyDay.objects.exists()
-    assert value("revenue", "2025-01-01", "2025-01-31") == 2500.00
+    assert value("open_pipeline_value", "2025-01-01", "2025-01-31") == 660.00
 
 
 @pytest.mark.django_db
 def test_running_the_task_twice_writes_the_same_rows():
     build_sales_business()
-    rollup_kpis_task.apply()
+    for family in FAMILIES:
+        rollup_family_task.apply(args=[family])
     first = set(DailyMeasure.objects.values_list("day", "measure", "dimension", "member", "value"))
-    result = rollup_kpis_task.apply().get()
+    result = rollup_family_task.apply(args=["deals"]).get()
     assert result["days"] == 0
     assert set(DailyMeasure.objects.values_list("day", "measure", "dimension", "member", "value")) == first
-    assert RollupRun.objects.count() == 2
+    assert RollupRun.objects.count() == len(FAMILIES) + 1
+
+
+def test_an_unknown_family_is_refused():
+    with pytest.raises(ValueError, match="bogus"):
+        rollup.run_rollup(families=["bogus"])
 
 
 def _worker_environment() -> dict[str, str]:
@@ -99,10 +113,10 @@ def test_import_queues_a_rollup_that_a_worker_runs(settings):
     try:
         call_command("import_dataset", str(SAMPLE))
         deadline = time.monotonic() + 120
-        while not RollupRun.objects.exists() and time.monotonic() < deadline:
+        while (DirtyDay.objects.exists() or not RollupRun.objects.exists()) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert RollupRun.objects.exists(), "no roll-up ran after the import"
-        assert not DirtyDay.objects.exists()
+        assert not DirtyDay.objects.exists(), "the roll-up left days dirty"
         assert value("revenue", "2025-01-01", "2026-06-30") == pytest.approx(4421925.28, abs=0.01)
     finally:
         if worker is not None:
