@@ -25,6 +25,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from benchdb import create_postgres_database, drop_postgres_database
 
@@ -59,25 +60,34 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=800, help="total API requests in the load test")
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure an existing database (kept) instead of a new one")
     options = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    url, name = create_postgres_database(base_url, "bench_rollup")
+    if options.reuse:
+        parts = urlsplit(base_url)
+        url, name = urlunsplit((parts.scheme, parts.netloc, f"/{options.reuse}", "", "")), options.reuse
+        options.keep = True
+    else:
+        url, name = create_postgres_database(base_url, "bench_rollup")
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.base",
                DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, DJANGO_DEBUG="0",
+               DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
                CRM_TIME_ZONE=os.environ.get("CRM_TIME_ZONE", "Asia/Tehran"))
     env.pop("REDIS_URL", None)
     dataset = ROOT / "bench" / "data" / f"deals-{options.deals}-seed-{options.seed}.jsonl"
     report: dict[str, object] = {"deals": options.deals, "database": name}
     gunicorn = None
     try:
-        if not dataset.exists():
+        if not dataset.exists() and not options.reuse:
             dataset.parent.mkdir(parents=True, exist_ok=True)
             report["generate_seconds"] = round(manage(env, "generate_dataset", "--deals", str(options.deals),
                                                       "--seed", str(options.seed), "--output", str(dataset)), 1)
-        manage(env, "migrate", "--noinput")
-        report["import_seconds"] = round(manage(env, "import_dataset", str(dataset), "--no-rollup"), 1)
+        if not options.reuse:
+            manage(env, "migrate", "--noinput")
+            report["import_seconds"] = round(manage(env, "import_dataset", str(dataset), "--no-rollup"), 1)
+            print(report, flush=True)
 
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -115,6 +125,7 @@ def main() -> None:
                 compute(None)
                 family_seconds[family] = round(time.monotonic() - started, 2)
         report["family_compute_seconds"] = family_seconds
+        print(report, flush=True)
         report["slowest_statement_seconds"] = round(max(statement_seconds), 2)
         started = time.monotonic()
         run_rollup(full=True)

@@ -304,35 +304,16 @@ def compute_tickets(days: set[date] | None) -> Measures:
 
 
 def compute_replies(days: set[date] | None) -> Measures:
-    """Reply waits: walk each thread with a marker set at creation.
+    """Reply waits: each public agent reply that answered a waiting customer, on the reply's day.
 
-    A public customer message sets the marker when unset; a public agent reply with the marker set
-    records (reply − marker) on the reply's day and unsets it. Internal notes are ignored.
+    The wait's start (`waiting_since`) is derived along the thread when messages are written
+    (support.threads), so this is one grouped aggregate like the other families.
     """
     measures = Measures()
-    public = TicketMessage.objects.filter(public=True)
-    if days is not None:
-        touched = public.filter(instants_on_days("at", days), author=MessageAuthor.AGENT).values("ticket_id")
-        public = public.filter(ticket_id__in=touched)
-    rows = public.order_by("ticket_id", "at", "id").values_list(
-        "ticket_id", "at", "author", "ticket__created_at", "ticket__assignee_id", "ticket__priority",
-        "ticket__channel",
-    )
-    current_ticket = None
-    marker: datetime | None = None
-    for ticket_id, at, author, created_at, assignee_id, priority, channel in rows.iterator(chunk_size=5000):
-        if ticket_id != current_ticket:
-            current_ticket, marker = ticket_id, created_at
-        if author == MessageAuthor.CUSTOMER:
-            if marker is None:
-                marker = at
-        elif marker is not None:
-            day = local_day(at)
-            if days is None or day in days:
-                members = {"assignee": assignee_id, "priority": priority, "channel": channel}
-                measures.add_all_dimensions(day, "reply_count", 1, members)
-                measures.add_all_dimensions(day, "reply_wait_seconds", (at - marker).total_seconds(), members)
-            marker = None
+    replies = TicketMessage.objects.filter(author=MessageAuthor.AGENT, public=True, waiting_since__isnull=False)
+    aggregate_by_day(measures, replies, "at", days,
+                     {"assignee": "ticket__assignee_id", "priority": "ticket__priority", "channel": "ticket__channel"},
+                     {"reply_count": Count("id"), "reply_wait_seconds": Sum(duration("at", "waiting_since"))})
     return measures
 
 
@@ -421,6 +402,22 @@ def swap_in(family: str, replaced_days: set[date] | None, measures: Measures) ->
         ordered = sorted(replaced_days)
         for start in range(0, len(ordered), DELETE_CHUNK):
             existing.filter(day__in=ordered[start:start + DELETE_CHUNK]).delete()
+    return insert_rows(measures)
+
+
+def insert_rows(measures: Measures) -> int:
+    """Write the measures: COPY on PostgreSQL (a full history is hundreds of thousands of rows), else bulk_create."""
+    if connection.vendor == "postgresql":
+        count = 0
+        table = connection.ops.quote_name(DailyMeasure._meta.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} (day, measure, dimension, member, value) FROM STDIN"
+        ) as copy:
+            for (day, measure, dimension, member), value in measures.cells.items():
+                if value != 0:
+                    copy.write_row((day, measure, dimension, member, value))
+                    count += 1
+        return count
     rows = list(measures.rows())
     DailyMeasure.objects.bulk_create(rows, batch_size=2000)
     return len(rows)

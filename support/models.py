@@ -128,6 +128,9 @@ class TicketMessage(models.Model):
                              on_delete=models.SET_NULL, related_name="ticket_messages")
     public = models.BooleanField(_("public"), default=True)
     body = models.TextField(_("body"), blank=True)
+    # Derived by the services and the importer (support.threads): for a public agent reply, when the
+    # customer's wait it answered began; null when nobody was waiting. The reply-time KPI sums these.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["ticket_id", "at", "id"]

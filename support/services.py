@@ -21,6 +21,7 @@ from support.models import (
     TicketMessage,
     TicketStatus,
 )
+from support.threads import reply_waiting_since
 
 
 def sla_hours(priority: str) -> tuple[int, int]:
@@ -80,6 +81,25 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
+def thread_refresh_waits(*, ticket: Ticket) -> DirtySet:
+    """Recompute `waiting_since` along the whole thread; returns the reply days whose wait changed.
+
+    A message added anywhere in the thread (a backdated reply, a late customer message) can change
+    the wait of every later reply, so the thread is walked again; it is short.
+    """
+    messages = list(ticket.messages.order_by("at", "id"))
+    waits = reply_waiting_since(ticket.created_at, [(m.at, m.author, m.public) for m in messages])
+    dirty = DirtySet()
+    changed = []
+    for message, waiting_since in zip(messages, waits, strict=True):
+        if message.waiting_since != waiting_since:
+            message.waiting_since = waiting_since
+            changed.append(message)
+            dirty.add("replies", message.at)
+    TicketMessage.objects.bulk_update(changed, ["waiting_since"])
+    return dirty
+
+
 @transaction.atomic
 def ticket_add_message(
     *,
@@ -104,22 +124,15 @@ def ticket_add_message(
     message = TicketMessage(ticket=ticket, at=at, author=author, public=public, user=user, body=body)
     message.full_clean()
     message.save()
-    dirty = DirtySet()
+    dirty = thread_refresh_waits(ticket=ticket)
     if author == MessageAuthor.AGENT and public:
-        # A backdated reply can take over the wait the next reply used to record.
-        dirty.add("replies", at, *ticket.messages.filter(author=MessageAuthor.AGENT, public=True, at__gt=at)
-                  .values_list("at", flat=True)[:1])
         if ticket.first_response_at is None or at < ticket.first_response_at:
             dirty.add("tickets", ticket.first_response_at, at, ticket.resolved_at)
             ticket.first_response_at = at
         if ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
             ticket.status = TicketStatus.PENDING
-    elif author == MessageAuthor.CUSTOMER:
-        # A customer message can change the wait measured for the next agent reply.
-        dirty.add("replies", *ticket.messages.filter(author=MessageAuthor.AGENT, public=True, at__gte=at)
-                  .values_list("at", flat=True)[:1])
-        if ticket.status == TicketStatus.PENDING:
-            ticket.status = TicketStatus.OPEN
+    elif author == MessageAuthor.CUSTOMER and ticket.status == TicketStatus.PENDING:
+        ticket.status = TicketStatus.OPEN
     ticket.save(update_fields=["first_response_at", "status", "updated_at"])
     dirty.save()
     return message

@@ -54,6 +54,7 @@ from crm.models import (
 from kpis.dirty import DirtySet, business_zone
 from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage, TicketStatus
 from support.services import sla_hours
+from support.threads import reply_waiting_since
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey, SurveyKind
 from surveys.services import validate_answer
 
@@ -1040,6 +1041,13 @@ class Importer:
             messages.append((at, author, user_id, public, f.text(entry, "body", TEXT_MAX)))
         # Replay the thread as support.services would have seen it, message by message in time order.
         thread = sorted(messages, key=lambda m: m[0])
+        # Rows are inserted in file order, so (at, id) order is this stable sort by time.
+        order = sorted(range(len(messages)), key=lambda i: messages[i][0])
+        waits = reply_waiting_since(created_at, [(messages[i][0], messages[i][1], messages[i][3]) for i in order])
+        waiting_since: list[datetime | None] = [None] * len(messages)
+        for position, index in enumerate(order):
+            waiting_since[index] = waits[position]
+        messages = [(*message, waiting_since[i]) for i, message in enumerate(messages)]
         status, first_response_at = TICKET_NEW, None
         for at, author, _user, public, _body in thread:
             if author == AGENT and public:
@@ -1163,9 +1171,10 @@ class Importer:
                     "user_id": user_id,
                     "public": public,
                     "body": body,
+                    "waiting_since": waiting_since,
                 }
                 for ticket_id, messages in threads
-                for at, author, user_id, public, body in messages
+                for at, author, user_id, public, body, waiting_since in messages
             ],
         )
         updated = len({t.pk for t in changed} | set(replace))

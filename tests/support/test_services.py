@@ -232,13 +232,25 @@ def test_a_backdated_reply_marks_the_day_of_the_reply_that_used_to_record_the_wa
     assert dirty("replies") == {date(2025, 3, 4), date(2025, 3, 5)}
 
 
-def test_a_customer_message_marks_the_next_reply_day(ticket):
-    reply(ticket, T0 + timedelta(days=2))
+def test_a_late_customer_message_gives_the_next_reply_a_wait_and_marks_its_day(ticket):
+    reply(ticket, T0 + timedelta(days=1))  # answers the wait since creation
+    reply(ticket, T0 + timedelta(days=3))  # nobody was waiting: no wait recorded
+    DirtyDay.objects.all().delete()
+
+    reply(ticket, T0 + timedelta(days=2), author=MessageAuthor.CUSTOMER)
+
+    assert dirty("replies") == {date(2025, 3, 6)}
+    last = ticket.messages.order_by("-at").first()
+    assert last.waiting_since == T0 + timedelta(days=2)
+
+
+def test_a_customer_message_that_changes_no_wait_marks_nothing(ticket):
+    reply(ticket, T0 + timedelta(days=2))  # answers the wait since creation, whatever came between
     DirtyDay.objects.all().delete()
 
     reply(ticket, T0 + timedelta(days=1), author=MessageAuthor.CUSTOMER)
 
-    assert dirty("replies") == {date(2025, 3, 5)}
+    assert dirty("replies") == set()
 
 
 def test_reassigning_a_ticket_marks_the_days_of_its_survey_responses(ticket):
