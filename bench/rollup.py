@@ -94,6 +94,7 @@ def main() -> None:
         import django
 
         django.setup()
+        from django.core.cache import cache
         from django.db import connection
         from django.db.models import Sum
         from django.db.models.functions import TruncMonth
@@ -145,7 +146,7 @@ def main() -> None:
         start = date(end.year - 2, end.month, 1)
         paths = [f"/api/kpis/{key}/?start={start}&end={end}&grain=month" + (f"&dimension={dim}" if dim else "")
                  for key, dim in QUERIES]
-        manager = User.objects.create(username="bench-manager", role="manager", is_superuser=True)
+        manager, _ = User.objects.get_or_create(username="bench-manager", defaults={"role": "manager"})
         client = Client()
         client.force_login(manager)
         queries = {}
@@ -155,10 +156,17 @@ def main() -> None:
             queries[path.split("?")[0]] = len(captured.captured_queries)
         report["queries_per_request"] = queries
 
+        elapsed = 0.0
+        for _ in range(20):
+            cache.clear()  # the snapshot read itself, not the per-run answer cache
+            started = time.monotonic()
+            kpi_result(kpi=KPIS["revenue"], start=start, end=end, grain="month", dimension="owner")
+            elapsed += time.monotonic() - started
+        snapshot_ms = elapsed / 20 * 1000
         started = time.monotonic()
         for _ in range(20):
             kpi_result(kpi=KPIS["revenue"], start=start, end=end, grain="month", dimension="owner")
-        snapshot_ms = (time.monotonic() - started) / 20 * 1000
+        report["revenue_by_owner_cached_ms"] = round((time.monotonic() - started) / 20 * 1000, 2)
         started = time.monotonic()
         for _ in range(3):
             list(Deal.objects.filter(status="won", closed_at__date__gte=start, closed_at__date__lte=end)
@@ -169,7 +177,7 @@ def main() -> None:
         report["revenue_by_owner_live_ms"] = round(live_ms, 1)
         report["live_over_snapshot"] = round(live_ms / snapshot_ms, 1)
 
-        token = Token.objects.create(user=manager).key
+        token = Token.objects.get_or_create(user=manager)[0].key
         port = free_port()
         gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "2", "--threads", "4",

@@ -4,11 +4,15 @@ A request costs a fixed handful of queries whatever the range: one for the sums 
 range, one for the daily rows within it, and for a breakdown one per window kind plus label look-ups.
 """
 
+import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, Sum
 
 from crm.models import Campaign, Pipeline, Stage, User
@@ -19,6 +23,7 @@ from support.models import Channel, Priority
 from surveys.models import SERVQUAL_DIMENSIONS, Survey
 
 TRAILING_DAYS = 365
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -197,14 +202,47 @@ def _breakdown(kpi: Kpi, dimension: str, start: date, end: date,
     return sorted(result, key=lambda item: str(item["label"]))
 
 
+RESULT_CACHE_SECONDS = 600
+
+
+def _cache_call(method: Callable[..., Any], *args: object) -> Any:
+    """The cache only saves work: when it is unreachable (Redis down), answer from the snapshots."""
+    try:
+        return method(*args)
+    except Exception:
+        logger.warning("KPI cache unavailable", exc_info=True)
+        return None
+
+
+def _latest_rollup() -> tuple[int, datetime] | None:
+    return RollupRun.objects.order_by("-finished_at", "-id").values_list("id", "finished_at").first()
+
+
 def kpi_result(*, kpi: Kpi, start: date, end: date, grain: str, dimension: str | None = None) -> KpiResult:
-    """The KPI over [start, end], its points per calendar period of `grain`, and an optional breakdown."""
+    """The KPI over [start, end], its points per calendar period of `grain`, and an optional breakdown.
+
+    Snapshot rows change only in a roll-up, and every roll-up records a run, so an answer is cached
+    under the latest run's identity: a repeated dashboard query costs one indexed look-up. A team
+    breakdown is never cached, because a team is its members now and membership changes without a
+    roll-up.
+    """
+    latest = _latest_rollup()
+    cache_key = None
+    if latest is not None and dimension != "team":
+        run_id, finished_at = latest
+        cache_key = ":".join(["kpi", str(run_id), finished_at.isoformat(), settings.CRM_WEEK_START, kpi.key,
+                              start.isoformat(), end.isoformat(), grain, dimension or ""])
+        cached = _cache_call(cache.get, cache_key)
+        if cached is not None:
+            return cached
     series = _load_series(kpi, start, end)
     points = [
         {"start": first, "end": last, "value": present(kpi, _evaluate(kpi, series, first, last))}
         for first, last in split_range(start, end, grain)
     ]
     breakdown = _breakdown(kpi, dimension, start, end, series) if dimension else None
-    latest = RollupRun.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
-    return KpiResult(value=present(kpi, _evaluate(kpi, series, start, end)), points=points, breakdown=breakdown,
-                     computed_at=latest)
+    result = KpiResult(value=present(kpi, _evaluate(kpi, series, start, end)), points=points, breakdown=breakdown,
+                       computed_at=latest[1] if latest else None)
+    if cache_key is not None:
+        _cache_call(cache.set, cache_key, result, RESULT_CACHE_SECONDS)
+    return result

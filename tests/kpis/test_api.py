@@ -117,3 +117,21 @@ def test_catalog_shows_only_readable_kpis():
     keys = {item["key"] for item in client_for("support").get("/api/kpis/").json()}
     assert "backlog" in keys
     assert "revenue" not in keys
+
+
+def test_a_repeated_query_is_answered_from_the_cache_until_the_next_rollup(manager_client, django_assert_num_queries):
+    owner = User.objects.create(username="sara", role="sales")
+    stage = Stage.objects.create(pipeline=Pipeline.objects.create(name="P"), name="S")
+    contact = crm.contact_create(first_name="X", created_at=datetime(2025, 1, 1, tzinfo=UTC))
+    deal = crm.deal_create(title="D", pipeline_stage=stage, contact=contact, owner=owner, amount=Decimal("10"),
+                           created_at=datetime(2025, 1, 2, tzinfo=UTC))
+    crm.deal_close(deal=deal, won=True, at=datetime(2025, 1, 3, tzinfo=UTC))
+    run_rollup()
+    url = "/api/kpis/revenue/?start=2025-01-01&end=2025-01-31&dimension=owner"
+    assert manager_client.get(url).json()["value"] == 10.0
+    with django_assert_num_queries(2):  # the token with its user, the latest roll-up run
+        assert manager_client.get(url).json()["value"] == 10.0
+    crm.deal_update(deal=deal, amount=Decimal("25"))
+    assert manager_client.get(url).json()["value"] == 10.0  # snapshots are what the last roll-up wrote
+    run_rollup()
+    assert manager_client.get(url).json()["value"] == 25.0
