@@ -7,6 +7,9 @@ from django.conf import settings
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 MAX_RANGE_DAYS = 20 * 366
+# Far enough for any business, near enough that week starts and trailing windows stay valid dates.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
 
 
 def week_start_weekday() -> int:

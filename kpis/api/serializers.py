@@ -1,10 +1,12 @@
 """Validation of KPI query parameters and the shapes the KPI API answers with."""
 
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kpis.catalog import Kpi
-from kpis.periods import GRAINS, MAX_RANGE_DAYS
+from kpis.periods import EARLIEST_DAY, GRAINS, LATEST_DAY, MAX_RANGE_DAYS
 
 
 class KpiDefinitionSerializer(serializers.Serializer):
@@ -38,6 +40,17 @@ class KpiQuerySerializer(serializers.Serializer):
                 % {"kpi": self.kpi.key, "dimension": value, "supported": supported}
             )
         return value
+
+    def _within_calendar(self, value: date) -> date:
+        if not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise serializers.ValidationError(_("Dates run from 1900-01-01 to 2999-12-31."))
+        return value
+
+    def validate_start(self, value: date) -> date:
+        return self._within_calendar(value)
+
+    def validate_end(self, value: date) -> date:
+        return self._within_calendar(value)
 
     def validate(self, attrs: dict) -> dict:
         if "dimension" in self.initial_data and not self.initial_data.get("dimension"):

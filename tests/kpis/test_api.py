@@ -83,6 +83,8 @@ def test_grain_defaults_to_day_and_breakdown_is_absent_without_dimension(manager
         ("start=2025-01-01&end=2025-01-31&grain=fortnight", "grain"),
         ("start=2025-01-01&end=2025-01-31&dimension=stage", "dimension"),
         ("start=2025-01-01&end=2025-01-31&dimension=", "dimension"),
+        ("start=0001-01-01&end=0001-01-07&grain=week", "start"),
+        ("start=9999-12-01&end=9999-12-31&grain=month", "start"),
     ],
 )
 def test_bad_parameters_are_400_naming_the_parameter(manager_client, query, parameter):
