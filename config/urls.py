@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("kpis.api.urls")),
+    path("", include("kpis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,9 +1,12 @@
-"""Admin for the KPI tables: read-only, since only the roll-up and the services write them."""
+"""Admin for the KPI tables: snapshots read-only, since only the roll-up writes them; targets through the service."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from crm.admin import ReadOnlyAdmin
-from kpis.models import DailyMeasure, DirtyDay, RollupRun
+from kpis.models import DailyMeasure, DirtyDay, RollupRun, Target
+from kpis.services import target_delete, target_save
 
 
 @admin.register(DailyMeasure)
@@ -27,3 +30,24 @@ class DirtyDayAdmin(ReadOnlyAdmin):
 class RollupRunAdmin(ReadOnlyAdmin):
     list_display = ("finished_at", "started_at", "days", "rows", "full")
     list_filter = ("full",)
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    """Targets are validated and written through kpis.services, as on the targets page."""
+
+    list_display = ("kpi_key", "period_kind", "period_start", "owner", "team", "value")
+    list_filter = ("period_kind", "kpi_key")
+    search_fields = ("=kpi_key", "owner__username", "team__name")
+    autocomplete_fields = ("owner", "team")
+    date_hierarchy = "period_start"
+
+    def save_model(self, request: HttpRequest, obj: Target, form: object, change: bool) -> None:
+        target_save(target=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Target) -> None:
+        target_delete(target=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Target]) -> None:
+        for target in queryset:
+            target_delete(target=target)

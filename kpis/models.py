@@ -1,6 +1,11 @@
-"""KPI snapshot tables written by the roll-up, and the dirty days that tell it what to recompute."""
+"""KPI snapshot tables written by the roll-up, the dirty days that tell it what to recompute, and targets."""
 
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,3 +68,84 @@ class RollupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finished_at:%Y-%m-%d %H:%M} ({self.days} days)"
+
+
+class TargetPeriod(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+class Target(models.Model):
+    """A goal for one KPI over one calendar month or quarter, for the business, one person or one team.
+
+    `value` is in the KPI's own unit (a rate as a fraction: 0.25 is 25 %). A target names at most one
+    of `owner` and `team`; naming neither makes it the business's target. There is at most one target
+    per KPI, period and scope. `kpi_key` is checked against the catalog in `clean()` rather than with
+    field choices, so adding a KPI to the catalog needs no migration. How a value is judged against
+    a target (pro-rating, on track / at risk / off track) is `kpis.targets.target_status`.
+    """
+
+    kpi_key = models.CharField(_("KPI"), max_length=40)
+    period_kind = models.CharField(_("period"), max_length=7, choices=TargetPeriod.choices,
+                                   default=TargetPeriod.MONTH)
+    period_start = models.DateField(_("period start"),
+                                    help_text=_("The first day of the month or quarter."))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="kpi_targets")
+    team = models.ForeignKey("crm.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="kpi_targets")
+    value = models.DecimalField(_("target value"), max_digits=18, decimal_places=6,
+                                help_text=_("In the KPI's unit; a rate as a fraction (0.25 is 25 %)."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kpi_key", "-period_start", "period_kind", "id"]
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        indexes = [models.Index(fields=["kpi_key", "period_start"], name="kpis_target_kpi_period")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(team__isnull=True), name="kpis_target_one_scope",
+                violation_error_message=_("A target is for one person or one team, not both."),
+            ),
+            # NULLs never collide in a plain unique index, so each scope has its own partial one.
+            models.UniqueConstraint(
+                fields=["kpi_key", "period_kind", "period_start"], condition=Q(owner__isnull=True, team__isnull=True),
+                name="kpis_target_unique_business",
+                violation_error_message=_("The business already has a target for this KPI and period."),
+            ),
+            models.UniqueConstraint(
+                fields=["kpi_key", "period_kind", "period_start", "owner"], condition=Q(owner__isnull=False),
+                name="kpis_target_unique_owner",
+                violation_error_message=_("This person already has a target for this KPI and period."),
+            ),
+            models.UniqueConstraint(
+                fields=["kpi_key", "period_kind", "period_start", "team"], condition=Q(team__isnull=False),
+                name="kpis_target_unique_team",
+                violation_error_message=_("This team already has a target for this KPI and period."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_key} {self.period_kind} {self.period_start}: {self.value}"
+
+    @property
+    def period_end(self) -> date:
+        """The last day of the month or quarter."""
+        months = 3 if self.period_kind == TargetPeriod.QUARTER else 1
+        index = self.period_start.year * 12 + self.period_start.month - 1 + months
+        return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
+
+    def clean(self) -> None:
+        from kpis.catalog import KPIS
+
+        errors: dict[str, str] = {}
+        if self.kpi_key and self.kpi_key not in KPIS:
+            errors["kpi_key"] = _("Unknown KPI %(key)s.") % {"key": self.kpi_key}
+        if self.period_start is not None:
+            if self.period_start.day != 1:
+                errors["period_start"] = _("A period starts on the first day of a month.")
+            elif self.period_kind == TargetPeriod.QUARTER and self.period_start.month not in (1, 4, 7, 10):
+                errors["period_start"] = _("A quarter starts on 1 January, 1 April, 1 July or 1 October.")
+        if errors:
+            raise ValidationError(errors)

@@ -32,6 +32,7 @@ from kpis.dirty import FAMILIES, business_zone, local_day
 from kpis.measures import FAMILY_MEASURES
 from kpis.models import DailyMeasure, DirtyDay, RollupRun
 from support.models import MessageAuthor, Ticket, TicketMessage
+from support.selectors import SLA_BREACHED
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, SurveyKind
 
 logger = logging.getLogger(__name__)
@@ -284,16 +285,11 @@ def compute_tickets(days: set[date] | None) -> Measures:
     tickets = Ticket.objects.all()
     aggregate_by_day(measures, tickets, "created_at", days, TICKET_DIMENSIONS,
                      {"tickets_created": Count("id"), "backlog_delta": Count("id")})
-    breached = (
-        Q(resolved_at__gt=F("resolution_due_at"))
-        | Q(first_response_at__gt=F("first_response_due_at"))
-        | Q(first_response_at__isnull=True, resolved_at__gt=F("first_response_due_at"))
-    )
     resolved = tickets.filter(resolved_at__isnull=False)
     aggregate_by_day(measures, resolved, "resolved_at", days, TICKET_DIMENSIONS, {
         "tickets_resolved": Count("id"),
         "resolution_seconds": Sum(duration("resolved_at", "created_at")),
-        "sla_breached": Count("id", filter=breached),
+        "sla_breached": Count("id", filter=SLA_BREACHED),
     })
     aggregate_by_day(measures, resolved, "resolved_at", days, TICKET_DIMENSIONS,
                      {"backlog_delta": Count("id")}, sign=-1.0)

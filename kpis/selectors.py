@@ -14,8 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
-from crm.models import Campaign, Pipeline, Stage, User
+from crm.models import Campaign, DealKind, Pipeline, Stage, User
 from kpis.catalog import SERVQUAL_GAPS, Kpi
 from kpis.models import DailyMeasure, RollupRun
 from kpis.periods import split_range
@@ -23,6 +24,8 @@ from support.models import Channel, Priority
 from surveys.models import SERVQUAL_DIMENSIONS, Survey
 
 TRAILING_DAYS = 365
+SERVQUAL_LABELS = {"tangibles": _("Tangibles"), "reliability": _("Reliability"),
+                   "responsiveness": _("Responsiveness"), "assurance": _("Assurance"), "empathy": _("Empathy")}
 logger = logging.getLogger(__name__)
 
 
@@ -167,7 +170,7 @@ def _labels(dimension: str, member_ids: list[str]) -> dict[str, tuple[str, str]]
         return by_pk(Survey)
     choices: dict[str, dict[str, str]] = {
         "priority": dict(Priority.choices), "channel": dict(Channel.choices),
-        "deal_kind": {"new": "New business", "upsell": "Upsell", "renewal": "Renewal"},
+        "deal_kind": dict(DealKind.choices),
     }
     names = choices.get(dimension, {})
     return {m: (m, str(names.get(m, m))) for m in member_ids}
@@ -178,7 +181,7 @@ def _breakdown(kpi: Kpi, dimension: str, start: date, end: date,
     if dimension == "servqual_dimension":
         values = {alias: _window_value(series[measure], window, start, end)
                   for alias, (measure, window) in kpi.inputs.items()}
-        return [{"id": d, "label": d.capitalize(), "value": present(kpi, SERVQUAL_GAPS[d](values))}
+        return [{"id": d, "label": str(SERVQUAL_LABELS[d]), "value": present(kpi, SERVQUAL_GAPS[d](values))}
                 for d in SERVQUAL_DIMENSIONS]
     stored = kpi.team_via if dimension == "team" else dimension
     members = _member_values(kpi, stored, start, end)

@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "crm.context_processors.navigation",
+                "kpis.context_processors.dashboards",
             ],
         },
     },
@@ -136,7 +137,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Chart.js: from the CDN with a Subresource Integrity hash, or a self-hosted copy
 # (CRM_CHARTJS_SELF_HOSTED=1) for installs without internet access.
-CHARTJS_VERSION = "4.4.1"
+# The hash is of chart.umd.min.js from the npm package chart.js@4.6.1, the same file as
+# static/vendor/chart.umd.min.js; change the version, the hash and that file together.
+CHARTJS_VERSION = "4.6.1"
+CHARTJS_SRI = "sha384-Emf5ZVIUiarAdhkgtqK+5/Z5qIvM6QoVrS+qAVtfyZVuD5lIHrac0me485+Antp0"
+CHARTJS_CDN_URL = f"https://cdn.jsdelivr.net/npm/chart.js@{CHARTJS_VERSION}/dist/chart.umd.min.js"
 CHARTJS_SELF_HOSTED = env_bool("CRM_CHARTJS_SELF_HOSTED", False)
 
 REST_FRAMEWORK = {
@@ -155,6 +160,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contacts, deals, tickets, surveys and KPIs.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# KPI answers are cached per roll-up run (see kpis.selectors); Redis shares them between processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    if os.environ.get("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # Celery: with no REDIS_URL every task runs eagerly in the calling process.

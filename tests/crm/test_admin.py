@@ -20,6 +20,7 @@ from crm.models import (
 )
 from crm.services import campaign_add_spend, customer_set_churn, deal_close
 from kpis.models import DailyMeasure, DirtyDay, RollupRun
+from kpis.services import target_create
 from support.models import MessageAuthor, Priority, Ticket, TicketStatus
 from support.services import ticket_add_message, ticket_resolve
 from surveys.models import Response, SurveyKind
@@ -82,6 +83,8 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
     response_record(survey=survey, contact=ticket.contact, score=9, invitation=invitation, answered_at=T0)
     DailyMeasure.objects.create(day=T0.date(), measure="deals_won", value=1)
     RollupRun.objects.create(started_at=T0, finished_at=T0, days=1, rows=1)
+    target_create(kpi_key="revenue", period_kind="month", period_start=T0.date().replace(day=1),
+                  value=Decimal("1000"), owner=sales_user)
     sales_user.team = team
     sales_user.save()
 

@@ -1,0 +1,47 @@
+"""Forms of the KPI pages: the dashboard range controls and targets."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Team, User
+from kpis.catalog import CATALOG, KPIS
+from kpis.dashboards import GRAIN_LABELS, PRESETS
+from kpis.models import Target
+from kpis.periods import GRAINS
+
+
+class RangeForm(forms.Form):
+    """The range controls as shown: the page reads the query string with `dashboard_query`, which never fails."""
+
+    preset = forms.ChoiceField(label=_("Range"), choices=list(PRESETS.items()), required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    grain = forms.ChoiceField(label=_("Grain"), choices=[(g, GRAIN_LABELS[g]) for g in GRAINS], required=False)
+
+
+class TargetForm(forms.ModelForm):
+    """A target as a manager enters it: a rate as a percentage (25 for 25 %), stored as a fraction."""
+
+    kpi_key = forms.ChoiceField(label=_("KPI"), choices=[("", "—")] + [(k.key, k.name) for k in CATALOG])
+    value = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=4,
+                               help_text=_("In the KPI's unit; rates as a percentage (25 for 25 %)."))
+
+    class Meta:
+        model = Target
+        fields = ["kpi_key", "period_kind", "period_start", "owner", "team", "value"]
+        widgets = {"period_start": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["owner"].help_text = _("Leave person and team empty for the whole business.")
+        self.fields["team"].queryset = Team.objects.order_by("name")
+
+    def clean_value(self) -> Decimal:
+        value = self.cleaned_data["value"]
+        kpi = KPIS.get(self.cleaned_data.get("kpi_key") or "")
+        if kpi is not None and kpi.unit == "ratio":
+            return value / 100
+        return value
