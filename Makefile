@@ -25,13 +25,13 @@ chromium:
 
 # Development server with a demo business: migrate, load demo data once, roll up KPIs, print logins.
 run: export DJANGO_DEBUG ?= 1
-run: install
+run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_demo --deals $(DEMO_DEALS)
 	$(MANAGE) runserver 127.0.0.1:8000
 
 demo: export DJANGO_DEBUG ?= 1
-demo: install
+demo: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_demo --deals $(DEMO_DEALS)
 
