@@ -30,7 +30,7 @@ from kpis.dirty import business_zone
 from kpis.models import DailyMeasure, RollupRun
 from kpis.periods import GRAINS, MAX_RANGE_DAYS, period_start, split_range
 from kpis.records import drilldown_for
-from kpis.selectors import TRAILING_DAYS, DailySeries, _breakdown, _evaluate, present
+from kpis.selectors import TRAILING_DAYS, DailySeries, breakdown_rows, evaluate, present
 from kpis.targets import TargetBook, TargetProgress, progress, target_book
 from support.models import Priority
 from surveys.models import SERVQUAL_DIMENSIONS
@@ -416,9 +416,9 @@ def load_series(kpis: Iterable[Kpi], first: date, last: date, *, dimension: str 
     return {measure: DailySeries(first_day, last, before[measure], daily[measure]) for measure in measures}
 
 
-def evaluate(kpi: Kpi, series: Mapping[str, DailySeries], first: date, last: date) -> float | int | None:
+def presented_value(kpi: Kpi, series: Mapping[str, DailySeries], first: date, last: date) -> float | int | None:
     """The KPI over [first, last], as the API presents it."""
-    return present(kpi, _evaluate(kpi, series, first, last))
+    return present(kpi, evaluate(kpi, series, first, last))
 
 
 def last_rollup_at() -> datetime | None:
@@ -474,11 +474,11 @@ class Card:
 
 def _card(kpi: Kpi, series: Mapping[str, DailySeries], query: DashboardQuery, periods: list[tuple[date, date]],
           book: TargetBook, *, detail_url: str | None, records_url: str | None) -> Card:
-    value = evaluate(kpi, series, query.start, query.end)
-    previous = evaluate(kpi, series, *query.previous)
+    value = presented_value(kpi, series, query.start, query.end)
+    previous = presented_value(kpi, series, *query.previous)
     return Card(
         kpi=kpi, value=value, previous=previous, change=change_between(kpi, value, previous),
-        sparkline=[evaluate(kpi, series, first, last) for first, last in periods],
+        sparkline=[presented_value(kpi, series, first, last) for first, last in periods],
         target=progress(kpi, book, value, query.start, query.end), detail_url=detail_url, records_url=records_url,
     )
 
@@ -579,7 +579,7 @@ def trend_chart(spec: ChartSpec, query: DashboardQuery, series: Mapping[str, Dai
     ]
     datasets = [
         Dataset(key=kpi.key, label=str(kpi.name), unit=kpi.unit,
-                values=[evaluate(kpi, series, first, last) for first, last in periods],
+                values=[presented_value(kpi, series, first, last) for first, last in periods],
                 axis="secondary" if kpi.key in spec.secondary else "primary")
         for kpi in spec.kpis
     ]
@@ -640,7 +640,7 @@ def breakdown_chart(spec: ChartSpec, query: DashboardQuery, series: Mapping[str,
     assert spec.dimension is not None
     merged: dict[str, dict[str, object]] = {}
     for kpi in spec.kpis:
-        rows = _breakdown(kpi, spec.dimension, query.start, query.end, series)
+        rows = breakdown_rows(kpi, spec.dimension, query.start, query.end, series)
         _relabel(spec.dimension, rows)
         for row in rows:
             entry = merged.setdefault(str(row["id"]), {"label": str(row["label"]), "values": {}})

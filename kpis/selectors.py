@@ -100,7 +100,8 @@ def _load_series(kpi: Kpi, start: date, end: date) -> dict[str, DailySeries]:
     return {m: DailySeries(first_day, end, before[m], daily[m]) for m in measures}
 
 
-def _evaluate(kpi: Kpi, series: Mapping[str, DailySeries], start: date, end: date) -> float | None:
+def evaluate(kpi: Kpi, series: Mapping[str, DailySeries], start: date, end: date) -> float | None:
+    """The KPI's value over [start, end] from loaded daily series (shared by the API and the dashboards)."""
     values = {alias: _window_value(series[measure], window, start, end)
               for alias, (measure, window) in kpi.inputs.items()}
     return kpi.compute(values)
@@ -176,7 +177,7 @@ def _labels(dimension: str, member_ids: list[str]) -> dict[str, tuple[str, str]]
     return {m: (m, str(names.get(m, m))) for m in member_ids}
 
 
-def _breakdown(kpi: Kpi, dimension: str, start: date, end: date,
+def breakdown_rows(kpi: Kpi, dimension: str, start: date, end: date,
                series: Mapping[str, DailySeries]) -> list[dict[str, object]]:
     if dimension == "servqual_dimension":
         values = {alias: _window_value(series[measure], window, start, end)
@@ -240,11 +241,11 @@ def kpi_result(*, kpi: Kpi, start: date, end: date, grain: str, dimension: str |
             return cached
     series = _load_series(kpi, start, end)
     points = [
-        {"start": first, "end": last, "value": present(kpi, _evaluate(kpi, series, first, last))}
+        {"start": first, "end": last, "value": present(kpi, evaluate(kpi, series, first, last))}
         for first, last in split_range(start, end, grain)
     ]
-    breakdown = _breakdown(kpi, dimension, start, end, series) if dimension else None
-    result = KpiResult(value=present(kpi, _evaluate(kpi, series, start, end)), points=points, breakdown=breakdown,
+    breakdown = breakdown_rows(kpi, dimension, start, end, series) if dimension else None
+    result = KpiResult(value=present(kpi, evaluate(kpi, series, start, end)), points=points, breakdown=breakdown,
                        computed_at=latest[1] if latest else None)
     if cache_key is not None:
         _cache_call(cache.set, cache_key, result, RESULT_CACHE_SECONDS)
