@@ -11,7 +11,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from crm.concurrency import VersionedModel
 from crm.querysets import DealQuerySet
 
 
@@ -70,7 +72,7 @@ class ChurnFields(models.Model):
         abstract = True
 
 
-class Company(ChurnFields):
+class Company(ChurnFields, VersionedModel):
     """An organisation we sell to. When a deal names a company, the company is the customer."""
 
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
@@ -80,6 +82,7 @@ class Company(ChurnFields):
         related_name="companies",
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["name"]
@@ -138,7 +141,7 @@ class CampaignSpend(models.Model):
         return f"{self.campaign} {self.date} {self.amount}"
 
 
-class Contact(ChurnFields):
+class Contact(ChurnFields, VersionedModel):
     """A person. A deal without a company makes the contact itself the customer."""
 
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
@@ -154,6 +157,7 @@ class Contact(ChurnFields):
                               on_delete=models.SET_NULL, related_name="contacts")
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -242,7 +246,7 @@ def base_amount(amount: Decimal, currency: str, exchange_rate: Decimal | None) -
     return (amount * exchange_rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-class Deal(models.Model):
+class Deal(VersionedModel):
     """A sales opportunity. Its customer is its company when set, else its contact.
 
     `amount_base` is derived (amount × exchange rate, half-up to cents) and kept by the services.
@@ -273,6 +277,7 @@ class Deal(models.Model):
                                     on_delete=models.SET_NULL, related_name="deals")
     lost_note = models.TextField(_("lost note"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "amount_base"])
 
     objects = DealQuerySet.as_manager()
 

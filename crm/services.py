@@ -15,7 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import events
+from crm.concurrency import check_version
 from crm.models import (
+    Activity,
+    ActivityKind,
     Campaign,
     CampaignSpend,
     Company,
@@ -108,7 +112,8 @@ def _lock(deal: Deal) -> Deal:
 
 
 @transaction.atomic
-def deal_move_stage(*, deal: Deal, stage: Stage, at: datetime | None = None) -> Deal:
+def deal_move_stage(*, deal: Deal, stage: Stage, at: datetime | None = None,
+                    expected_version: int | None = None) -> Deal:
     """Move an open deal to another stage of its pipeline, closing the current stage entry at `at`.
 
     Refuses closed deals, stages of another pipeline, the stage it is already in, and a time
@@ -116,6 +121,7 @@ def deal_move_stage(*, deal: Deal, stage: Stage, at: datetime | None = None) -> 
     """
     at = at or timezone.now()
     deal = _lock(deal)
+    check_version(deal, expected_version)
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"stage": _("A closed deal cannot move; reopen it first.")})
     if stage.pipeline_id != deal.pipeline_id:
@@ -146,10 +152,12 @@ def deal_close(
     exchange_rate: Decimal | None = None,
     lost_reason: LostReason | None = None,
     lost_note: str = "",
+    expected_version: int | None = None,
 ) -> Deal:
     """Mark an open deal won or lost at `at`, fixing its exchange rate and closing its stage entry."""
     at = at or timezone.now()
     deal = _lock(deal)
+    check_version(deal, expected_version)
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": _("The deal is already closed.")})
     current = deal.stage_entries.filter(exited_at__isnull=True).order_by("-entered_at", "-id").first()
@@ -170,13 +178,15 @@ def deal_close(
         current.exited_at = at
         current.save(update_fields=["exited_at"])
     deal_dirty_days(deal).save()
+    events.deal_closed(deal_id=deal.pk, won=won)
     return deal
 
 
 @transaction.atomic
-def deal_reopen(*, deal: Deal) -> Deal:
+def deal_reopen(*, deal: Deal, expected_version: int | None = None) -> Deal:
     """Reopen a won or lost deal in the stage it closed in; the KPIs of its close day are recomputed."""
     deal = _lock(deal)
+    check_version(deal, expected_version)
     if deal.status == DealStatus.OPEN:
         raise ValidationError({"status": _("The deal is already open.")})
     before = deal_dirty_days(deal)
@@ -194,12 +204,17 @@ def deal_reopen(*, deal: Deal) -> Deal:
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, **changes: object) -> Deal:
-    """Change a deal's descriptive fields (not its stage or status: use the functions above)."""
+def deal_update(*, deal: Deal, expected_version: int | None = None, **changes: object) -> Deal:
+    """Change a deal's descriptive fields (not its stage or status: use the functions above).
+
+    With `expected_version` (the version the editor loaded), a deal saved by someone else since is
+    refused with StaleEditError rather than overwritten.
+    """
     unknown = set(changes) - DEAL_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"deal_update cannot change {', '.join(sorted(unknown))}")
     deal = _lock(deal)
+    check_version(deal, expected_version)
     dirty = deal_dirty_days(deal)
     for field, value in changes.items():
         setattr(deal, field, value)
@@ -246,8 +261,11 @@ def _customer_dirty_days(record: Company | Contact) -> DirtySet:
 
 
 @transaction.atomic
-def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | None, reason: str = "") -> None:
+def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | None, reason: str = "",
+                       expected_version: int | None = None) -> None:
     """Record (or clear, with None) that a company or contact stopped being a customer."""
+    customer = type(customer).objects.select_for_update().get(pk=customer.pk)
+    check_version(customer, expected_version)
     dirty = _customer_dirty_days(customer)
     customer.churned_at = churned_at
     customer.churn_reason = reason if churned_at else ""
@@ -294,8 +312,10 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **changes: object) -> Contact:
+def contact_update(*, contact: Contact, expected_version: int | None = None, **changes: object) -> Contact:
     """Change a contact's details; a new company or source campaign re-counts the days it affects."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    check_version(contact, expected_version)
     dirty = DirtySet()
     dirty.add("campaigns", contact.created_at)
     dirty.update(_customer_dirty_days(contact))
@@ -310,6 +330,24 @@ def contact_update(*, contact: Contact, **changes: object) -> Contact:
     return contact
 
 
+COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner"})
+
+
+@transaction.atomic
+def company_update(*, company: Company, expected_version: int | None = None, **changes: object) -> Company:
+    """Change a company's name or owner (neither moves a KPI: customers are counted by id)."""
+    unknown = set(changes) - COMPANY_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"company_update cannot change {', '.join(sorted(unknown))}")
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    check_version(company, expected_version)
+    for field, value in changes.items():
+        setattr(company, field, value)
+    _full_clean(company)
+    company.save()
+    return company
+
+
 @transaction.atomic
 def campaign_add_spend(*, campaign: Campaign, spent_on: date, amount: Decimal) -> CampaignSpend:
     """Record money spent on a campaign on a date."""
@@ -320,6 +358,37 @@ def campaign_add_spend(*, campaign: Campaign, spent_on: date, amount: Decimal) -
     dirty.add("campaigns", spent_on)
     dirty.save()
     return spend
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    kind: str,
+    subject: str,
+    owner: User | None,
+    body: str = "",
+    contact: Contact | None = None,
+    company: Company | None = None,
+    deal: Deal | None = None,
+    due_at: datetime | None = None,
+    created_at: datetime | None = None,
+) -> Activity:
+    """Log a call, email, meeting or note on a record's timeline, or give someone a task (with `due_at`)."""
+    activity = Activity(kind=kind, subject=subject, body=body, owner=owner, contact=contact, company=company,
+                        deal=deal, due_at=due_at, created_at=created_at or timezone.now())
+    _full_clean(activity)
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def task_set_done(*, task: Activity, done: bool, at: datetime | None = None) -> Activity:
+    """Tick a task off (or back on); activities are not KPI inputs, so no day is marked."""
+    if task.kind != ActivityKind.TASK:
+        raise ValidationError({"kind": _("Only a task can be done.")})
+    task.done_at = (at or timezone.now()) if done else None
+    task.save(update_fields=["done_at"])
+    return task
 
 
 @transaction.atomic

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from crm.concurrency import VersionedModel
 
 
 class Priority(models.TextChoices):
@@ -64,7 +67,7 @@ class SlaPolicy(models.Model):
         return f"{self.get_priority_display()}: {self.first_response_hours}h / {self.resolution_hours}h"
 
 
-class Ticket(models.Model):
+class Ticket(VersionedModel):
     """A customer's request to support.
 
     Derived fields kept by the services: `first_response_at` (the first public agent reply) and the
@@ -86,6 +89,7 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), editable=False)
     resolution_due_at = models.DateTimeField(_("resolution due"), editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

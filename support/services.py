@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import events
+from crm.concurrency import check_version
 from crm.models import Contact, User
 from kpis.dirty import DirtySet
 from support.models import (
@@ -139,10 +141,12 @@ def ticket_add_message(
 
 
 @transaction.atomic
-def ticket_resolve(*, ticket: Ticket, at: datetime | None = None, close: bool = False) -> Ticket:
+def ticket_resolve(*, ticket: Ticket, at: datetime | None = None, close: bool = False,
+                   expected_version: int | None = None) -> Ticket:
     """Resolve (or close) a ticket at `at`."""
     at = at or timezone.now()
     ticket = _lock(ticket)
+    check_version(ticket, expected_version)
     if ticket.status in RESOLVED_STATUSES:
         raise ValidationError({"status": _("The ticket is already resolved.")})
     if at < ticket.created_at:
@@ -153,13 +157,15 @@ def ticket_resolve(*, ticket: Ticket, at: datetime | None = None, close: bool = 
     dirty = DirtySet()
     dirty.add("tickets", at)
     dirty.save()
+    events.ticket_resolved(ticket_id=ticket.pk)
     return ticket
 
 
 @transaction.atomic
-def ticket_reopen(*, ticket: Ticket) -> Ticket:
+def ticket_reopen(*, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     """Reopen a resolved ticket: its resolution time is cleared and its old resolution day recomputed."""
     ticket = _lock(ticket)
+    check_version(ticket, expected_version)
     if ticket.status not in RESOLVED_STATUSES:
         raise ValidationError({"status": _("Only a resolved or closed ticket can be reopened.")})
     dirty = DirtySet()
@@ -168,17 +174,19 @@ def ticket_reopen(*, ticket: Ticket) -> Ticket:
     ticket.resolved_at = None
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
     dirty.save()
+    events.ticket_reopened(ticket_id=ticket.pk)
     return ticket
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, **changes: object) -> Ticket:
+def ticket_update(*, ticket: Ticket, expected_version: int | None = None, **changes: object) -> Ticket:
     """Change a ticket's subject, assignee, priority or channel; every day it counts on is recomputed."""
     allowed = {"subject", "assignee", "priority", "channel", "contact"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"ticket_update cannot change {', '.join(sorted(unknown))}")
     ticket = _lock(ticket)
+    check_version(ticket, expected_version)
     dirty = ticket_dirty_days(ticket)
     # Survey responses about the ticket are broken down by its assignee and channel.
     dirty.add("surveys", *ticket.survey_responses.values_list("answered_at", flat=True))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import events
 from crm.models import Contact
 from kpis.dirty import DirtySet
 from support.models import Ticket
@@ -78,4 +79,5 @@ def response_record(
     dirty = DirtySet()
     dirty.add("surveys", response.answered_at, invitation.sent_at if invitation else None)
     dirty.save()
+    events.survey_response_recorded(response_id=response.pk)
     return response

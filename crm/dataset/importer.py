@@ -535,12 +535,13 @@ class Importer:
                 continue
             old_churn = company.churned_at
             if _apply(company, values):
+                company.version += 1
                 changed.append(company)
                 add("customers", old_churn, company.churned_at)
                 if old_churn != company.churned_at:
                     churn_moved.append(company.pk)
         self.insert(Company, new)
-        Company.objects.bulk_update(changed, ["name", "created_at", "churned_at", "churn_reason"])
+        Company.objects.bulk_update(changed, ["name", "created_at", "churned_at", "churn_reason", "version"])
         if churn_moved:  # churn counts only after the first win, so that day is recomputed too
             for first_won in (
                 Deal.objects.filter(company_id__in=churn_moved, status=WON)
@@ -673,6 +674,7 @@ class Importer:
                 continue
             old = (contact.created_at, contact.churned_at, contact.company_id)
             if _apply(contact, values):
+                contact.version += 1
                 changed.append(contact)
                 add("campaigns", old[0], contact.created_at)
                 add("customers", old[1], contact.churned_at)
@@ -695,6 +697,7 @@ class Importer:
                 "created_at",
                 "churned_at",
                 "churn_reason",
+                "version",
             ],
         )
         if moved:  # the customer behind the contact's won deals changed: recompute those deals' days
@@ -968,6 +971,7 @@ class Importer:
                 self._add_deal_days(*new_days)
             if fields_changed:
                 deal.updated_at = now
+                deal.version += 1
                 changed.append(deal)
             if history_changed:
                 replace.append(deal.pk)
@@ -995,6 +999,7 @@ class Importer:
                 "closed_at",
                 "lost_reason_id",
                 "updated_at",
+                "version",
             ],
         )
         DealStageEntry.objects.filter(deal_id__in=replace).delete()
@@ -1136,6 +1141,7 @@ class Importer:
                 self._add_ticket_days(*new_days)
             if fields_changed:
                 ticket.updated_at = now
+                ticket.version += 1
                 changed.append(ticket)
             if thread_changed:
                 replace.append(ticket.pk)
@@ -1158,6 +1164,7 @@ class Importer:
                 "first_response_due_at",
                 "resolution_due_at",
                 "updated_at",
+                "version",
             ],
         )
         TicketMessage.objects.filter(ticket_id__in=replace).delete()
