@@ -264,6 +264,26 @@ NPS_MIX = tuple(
 )
 
 
+def _score_mix(kind: str, labels: tuple[Promise, ...], directions: tuple[str, ...]) -> tuple[Kpi, ...]:
+    """Each score's share of a 1–5 survey's answers in a period: the distribution, drawn as stacked bars."""
+    inputs = {str(score): (f"{kind}_score_{score}", "range") for score in range(1, 6)}
+
+    def share(score: int) -> Callable[[Mapping[str, float]], float | None]:
+        return lambda v: calc.ratio(v[str(score)], sum(v[str(s)] for s in range(1, 6)))
+
+    return tuple(Kpi(f"{kind}_score_{score}", label, label, label, "ratio", direction, "flow", "surveys", inputs,
+                     share(score))
+                 for score, label, direction in zip(range(1, 6), labels, directions, strict=True))
+
+
+CSAT_MIX = _score_mix("csat", (_("1 · very dissatisfied"), _("2 · dissatisfied"), _("3 · neutral"),
+                               _("4 · satisfied"), _("5 · very satisfied")),
+                      ("down", "down", "none", "up", "up"))
+CES_MIX = _score_mix("ces", (_("1 · very easy"), _("2 · easy"), _("3 · neither"), _("4 · difficult"),
+                             _("5 · very difficult")),
+                     ("up", "up", "none", "down", "down"))
+
+
 @dataclass(frozen=True)
 class ChartSpec:
     """One chart: a trend of KPIs over the range's periods, or, with `dimension`, a breakdown."""
@@ -339,6 +359,8 @@ SERVICE = Dashboard(
                   dimension="priority", order="priority", drill="sla_breach_rate"),
         ChartSpec("nps", _("Net Promoter Score"), "line", kpis_of("nps"), target=True, drill="nps"),
         ChartSpec("nps-mix", _("Promoters, passives and detractors"), "stacked", NPS_MIX),
+        ChartSpec("csat-mix", _("CSAT answers by score"), "stacked", CSAT_MIX),
+        ChartSpec("ces-mix", _("Customer effort answers by score"), "stacked", CES_MIX),
         ChartSpec("servqual", _("SERVQUAL gaps by dimension"), "bar", kpis_of("servqual_gap"),
                   dimension="servqual_dimension", order="servqual",
                   note=_("Perception minus expectation: below zero, service falls short of what customers expect.")),
@@ -493,6 +515,7 @@ class Dataset:
     values: list[float | int | None]
     axis: str = "primary"
     role: str = "value"  # "value" or "target"
+    direction: str = "none"  # the KPI's good direction: stacked shares are coloured good, neutral or bad by it
 
 
 @dataclass
@@ -536,7 +559,7 @@ class ChartData:
             "kind": self.spec.kind, "title": self.title, "trend": self.trend, "currency": settings.CRM_CURRENCY,
             "labels": [row.label for row in self.rows], "links": [row.link for row in self.rows],
             "datasets": [{"key": ds.key, "label": ds.label, "unit": ds.unit, "values": ds.values, "axis": ds.axis,
-                          "role": ds.role} for ds in self.datasets],
+                          "role": ds.role, "direction": ds.direction} for ds in self.datasets],
         }
 
     def csv_header(self) -> list[str]:
@@ -578,7 +601,7 @@ def trend_chart(spec: ChartSpec, query: DashboardQuery, series: Mapping[str, Dai
         for first, last in periods
     ]
     datasets = [
-        Dataset(key=kpi.key, label=str(kpi.name), unit=kpi.unit,
+        Dataset(key=kpi.key, label=str(kpi.name), unit=kpi.unit, direction=kpi.direction,
                 values=[presented_value(kpi, series, first, last) for first, last in periods],
                 axis="secondary" if kpi.key in spec.secondary else "primary")
         for kpi in spec.kpis
@@ -652,7 +675,7 @@ def breakdown_chart(spec: ChartSpec, query: DashboardQuery, series: Mapping[str,
         for i in order
     ]
     datasets = [
-        Dataset(key=kpi.key, label=str(kpi.name), unit=kpi.unit,
+        Dataset(key=kpi.key, label=str(kpi.name), unit=kpi.unit, direction=kpi.direction,
                 values=[merged[i]["values"].get(kpi.key) for i in order],
                 axis="secondary" if kpi.key in spec.secondary else "primary")
         for kpi in spec.kpis

@@ -13,6 +13,9 @@ SERVQUAL_MEASURES = tuple(
     for part in ("n", "sum")
 )
 
+# How many CSAT and CES answers gave each score: the distributions the service dashboard draws.
+SCORE_COUNT_MEASURES = tuple(f"{kind}_score_{score}" for kind in ("csat", "ces") for score in range(1, 6))
+
 FAMILY_MEASURES: dict[str, tuple[str, ...]] = {
     "deals": ("deals_created", "won_count", "won_amount", "lost_count", "won_cycle_seconds", "upsell_won_count",
               "campaign_won_amount"),
@@ -24,7 +27,7 @@ FAMILY_MEASURES: dict[str, tuple[str, ...]] = {
                 "frt_count", "frt_seconds"),
     "replies": ("reply_count", "reply_wait_seconds"),
     "surveys": ("nps_promoters", "nps_passives", "nps_detractors", "csat_n", "csat_sum", "csat_top2", "ces_n",
-                "ces_sum", *SERVQUAL_MEASURES, "invitations_sent", "invitations_responded"),
+                "ces_sum", *SCORE_COUNT_MEASURES, *SERVQUAL_MEASURES, "invitations_sent", "invitations_responded"),
 }
 
 MEASURE_FAMILY = {measure: family for family, measures in FAMILY_MEASURES.items() for measure in measures}

@@ -327,6 +327,9 @@ def compute_surveys(days: set[date] | None) -> Measures:
         "ces_n": Count("id", filter=ces & Q(score__isnull=False)),
         "ces_sum": Sum("score", filter=ces),
     }
+    for score in range(1, 6):
+        aggregates[f"csat_score_{score}"] = Count("id", filter=csat & Q(score=score))
+        aggregates[f"ces_score_{score}"] = Count("id", filter=ces & Q(score=score))
     for dimension in SERVQUAL_DIMENSIONS:
         for side, column in (("exp", "expectation"), ("per", "perception")):
             field = f"{dimension}_{column}"

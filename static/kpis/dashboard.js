@@ -2,7 +2,8 @@
  *
  * Every <canvas data-chart-source="ID"> gets a Chart.js chart of the JSON in <script id="ID">:
  *   {kind: "line"|"bar"|"hbar"|"stacked", labels: [...], links: [url|null, ...], currency: "USD",
- *    datasets: [{key, label, unit, values: [...], axis: "primary"|"secondary", role: "value"|"target"}]}
+ *    datasets: [{key, label, unit, values: [...], axis: "primary"|"secondary", role: "value"|"target",
+ *                direction: "up"|"down"|"none"}]}
  * The page's data table and CSV hold exactly these numbers. Right-to-left pages (document.dir ===
  * "rtl") get right-to-left legends and tooltips and a reversed category axis, so time runs from the
  * right as the text does.
@@ -23,7 +24,21 @@
     cssVar("--chart-1", "#2457c5"), cssVar("--chart-2", "#d9822b"), cssVar("--chart-3", "#2f9e6e"),
     cssVar("--chart-4", "#a23b72"),
   ];
-  const stackedPalette = [cssVar("--good", "#1e7d46"), cssVar("--muted", "#8a93a5"), cssVar("--bad", "#b3261e")];
+  const toneColour = {up: cssVar("--good", "#1e7d46"), none: cssVar("--muted", "#8a93a5"), down: cssVar("--bad", "#b3261e")};
+
+  // Stacked shares (NPS mix, CSAT and CES by score) are coloured by whether the part is good, neutral or
+  // bad; of two neighbouring parts with the same tone, the one nearer the neutral middle is paler.
+  function stackedColours(datasets) {
+    return datasets.map((d, index) => {
+      const tone = toneColour[d.direction] || toneColour.none;
+      const before = datasets[index - 1];
+      const after = datasets[index + 1];
+      const same = (other) => other && other.direction === d.direction;
+      const differs = (other) => other && other.direction !== d.direction;
+      const nearMiddle = d.direction !== "none" && ((same(before) && differs(after)) || (same(after) && differs(before)));
+      return {colour: tone, alpha: nearMiddle ? "77" : "cc"};
+    });
+  }
   const targetColour = cssVar("--target", "#5b6475");
 
   function formatter(unit, currency) {
@@ -66,14 +81,16 @@
     const secondAxis = horizontal ? "x2" : "y2";
     const categoryAxis = horizontal ? "y" : "x";
 
+    const tones = stacked ? stackedColours(spec.datasets) : null;
     const datasets = spec.datasets.map((d, index) => {
-      const colour = stacked ? stackedPalette[index % 3] : palette[index % palette.length];
+      const colour = stacked ? tones[index].colour : palette[index % palette.length];
       const dataset = {
         label: d.label,
         data: d.values,
         unit: d.unit,
         borderColor: d.role === "target" ? targetColour : colour,
-        backgroundColor: d.role === "target" ? targetColour : colour + (type === "bar" ? "cc" : "33"),
+        backgroundColor: d.role === "target" ? targetColour
+          : colour + (stacked ? tones[index].alpha : type === "bar" ? "cc" : "33"),
         borderWidth: 2,
         maxBarThickness: 28,
         spanGaps: false,

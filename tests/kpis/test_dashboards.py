@@ -625,3 +625,30 @@ def test_csv_text_cannot_run_as_a_spreadsheet_formula(business, manager_client):
 
     assert (_csv_cell(-0.5), _csv_cell("-1 Beta"), _csv_cell("@team"), _csv_cell(None)) == (-0.5, "'-1 Beta",
                                                                                             "'@team", "")
+
+
+def test_csat_and_ces_distributions_are_each_scores_share_of_the_periods_answers(db, manager_client):
+    from surveys.models import SurveyKind
+    from surveys.services import response_record
+    from tests.factories import ContactFactory, SurveyFactory
+
+    csat, ces, contact = SurveyFactory(kind=SurveyKind.CSAT), SurveyFactory(kind=SurveyKind.CES), ContactFactory()
+    # January: CSAT 5, 4, 4, 2 and CES 1, 1, 3. February: one CSAT 1.
+    for survey, score, day in [(csat, 5, 3), (csat, 4, 4), (csat, 4, 5), (csat, 2, 6),
+                               (ces, 1, 7), (ces, 1, 8), (ces, 3, 9)]:
+        response_record(survey=survey, contact=contact, score=score, answered_at=at(f"2025-01-{day:02d} 12:00"))
+    response_record(survey=csat, contact=contact, score=1, answered_at=at("2025-02-10 12:00"))
+    run_rollup()
+    query = "preset=custom&start=2025-01-01&end=2025-02-28&grain=month"
+
+    csat_rows = parse_csv(manager_client.get(f"/dashboards/service/charts/csat-mix/csv/?{query}"))
+    ces_rows = parse_csv(manager_client.get(f"/dashboards/service/charts/ces-mix/csv/?{query}"))
+
+    scores = [f"csat_score_{s}" for s in range(1, 6)]
+    assert [[number(row[key]) for key in scores] for row in csat_rows] == [
+        [0.0, 0.25, 0.0, 0.5, 0.25],  # 1 of 4 answers gave 2, 2 of 4 gave 4, 1 of 4 gave 5
+        [1.0, 0.0, 0.0, 0.0, 0.0],
+    ]
+    scores = [f"ces_score_{s}" for s in range(1, 6)]
+    assert [number(ces_rows[0][key]) for key in scores] == pytest.approx([2 / 3, 0.0, 1 / 3, 0.0, 0.0], abs=1e-4)
+    assert [ces_rows[1][key] for key in scores] == ["", "", "", "", ""]  # no answers: no shares, not zeros
