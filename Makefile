@@ -35,13 +35,16 @@ demo: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_demo --deals $(DEMO_DEALS)
 
-# Lint, migration check, then the whole suite (SQLite unless DATABASE_URL says otherwise).
+# Lint, migration check, deployment check of the production settings, then the whole suite (SQLite unless DATABASE_URL says otherwise).
 test: install check pytest
 
 check: export DJANGO_SETTINGS_MODULE := config.settings.test
 check: install
 	$(BIN)/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(MANAGE) check --deploy --fail-level WARNING
 
 pytest: install
 	$(BIN)/pytest

@@ -1,0 +1,99 @@
+"""The deployment files are checked by reading them: there is no container engine where tests run."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def command_of(service: str) -> list[str]:
+    command = SERVICES[service]["command"]
+    return command if isinstance(command, list) else command.split()
+
+
+def test_compose_runs_postgres_redis_web_workers_and_one_beat():
+    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert SERVICES["db"]["image"].startswith("postgres:")
+    assert SERVICES["redis"]["image"].startswith("redis:")
+    assert SERVICES["beat"]["deploy"]["replicas"] == 1
+    assert "replicas" not in SERVICES["worker"].get("deploy", {})  # `--scale worker=N` decides
+
+
+def test_every_long_running_service_has_a_healthcheck_and_data_lives_in_volumes():
+    for name in ("db", "redis", "web"):
+        assert SERVICES[name]["healthcheck"]["test"], name
+    assert set(COMPOSE["volumes"]) == {"pgdata", "redisdata"}
+    assert SERVICES["db"]["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+
+
+def test_app_services_share_the_image_the_environment_and_production_settings():
+    for name in ("migrate", "web", "worker", "beat"):
+        service = SERVICES[name]
+        assert service["build"] == "."
+        assert service["env_file"] == ".env"
+        assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+        assert service["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert service["environment"]["DATABASE_URL"].startswith("postgres://crm:")
+    for name in ("web", "worker", "beat"):
+        assert SERVICES[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_commands_are_the_ones_the_makefile_and_the_celery_app_use():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(MANAGE) migrate --noinput" in makefile
+    assert command_of("migrate") == ["python", "manage.py", "migrate", "--noinput"]
+    assert command_of("web")[:2] == ["gunicorn", "config.wsgi:application"]
+    assert command_of("worker")[:4] == ["celery", "-A", "config", "worker"]
+    assert command_of("beat")[:4] == ["celery", "-A", "config", "beat"]
+    from config.celery import app  # `-A config` finds this app
+    from config.wsgi import application
+
+    assert app.main == "crm"
+    assert callable(application)
+
+
+def test_the_image_is_slim_runs_as_a_user_and_serves_collected_static_files():
+    assert re.search(r"^FROM python:3\.1\d-slim$", DOCKERFILE, re.MULTILINE)
+    assert re.search(r"^USER (?!root)\w+$", DOCKERFILE, re.MULTILINE)
+    assert "collectstatic --noinput" in DOCKERFILE
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in DOCKERFILE
+    cmd = re.search(r"^CMD (\[.*\])$", DOCKERFILE, re.MULTILINE).group(1)
+    assert yaml.safe_load(cmd) == command_of("web")
+
+
+def test_env_example_names_every_variable_compose_needs_and_no_real_secret():
+    example = (ROOT / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
+    interpolated = set(re.findall(r"\$\{(\w+)", (ROOT / "docker-compose.yml").read_text()))
+    assert interpolated <= names
+    assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"} <= names
+    assert "change-me" in example
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env}, timeout=120)
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_production_settings_refuse_to_start_without_a_secret_key(debug):
+    result = run_manage("check", DJANGO_DEBUG=debug)
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr

@@ -1,0 +1,108 @@
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from config.observability import JsonFormatter, RequestIdFilter
+from kpis.models import RollupRun
+
+pytestmark = pytest.mark.django_db
+
+
+def rolled_up(hours_ago: float) -> None:
+    finished = timezone.now() - timedelta(hours=hours_ago)
+    RollupRun.objects.create(started_at=finished - timedelta(seconds=5), finished_at=finished, days=1, rows=1)
+
+
+def test_healthz_answers_without_login_and_says_nothing_else():
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_is_ready_with_a_database_and_a_recent_rollup(settings):
+    settings.REDIS_URL = ""
+    rolled_up(hours_ago=2)
+    response = Client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": True, "redis": True, "rollup": True}}
+
+
+@pytest.mark.parametrize("hours_ago", [None, 27])
+def test_readyz_is_unavailable_without_a_rollup_in_the_last_26_hours(settings, hours_ago):
+    settings.REDIS_URL = ""
+    if hours_ago is not None:
+        rolled_up(hours_ago=hours_ago)
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["rollup"] is False
+
+
+def test_readyz_is_unavailable_when_redis_does_not_answer(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    rolled_up(hours_ago=1)
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": True, "redis": False, "rollup": True}}
+
+
+def test_readyz_refuses_writes():
+    assert Client().post("/readyz").status_code == 405
+
+
+def test_every_response_carries_a_request_id_and_a_proxys_id_is_kept():
+    generated = Client().get("/healthz")["X-Request-ID"]
+    assert len(generated) == 32
+    assert Client().get("/healthz", HTTP_X_REQUEST_ID="lb-1234abcd")["X-Request-ID"] == "lb-1234abcd"
+    # text that is not an id is never echoed into headers or logs
+    assert Client().get("/healthz", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"] != "<script>"
+
+
+class Lines(logging.Handler):
+    """Formats records the way the console handler of the settings does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[dict] = []
+        self.addFilter(RequestIdFilter())
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+def test_request_lines_are_json_with_the_request_id():
+    handler = Lines()
+    logger = logging.getLogger("crm.request")
+    logger.addHandler(handler)
+    try:
+        Client().get("/healthz", HTTP_X_REQUEST_ID="req-00000001")
+    finally:
+        logger.removeHandler(handler)
+    [line] = handler.lines
+    assert (line["message"], line["request_id"]) == ("request", "req-00000001")
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+    assert isinstance(line["duration_ms"], float)
+
+
+def test_tasks_log_what_they_did_and_how_long_it_took():
+    from kpis.tasks import rollup_kpis_task
+
+    handler = Lines()
+    logger = logging.getLogger("crm.task")
+    logger.addHandler(handler)
+    try:
+        result = rollup_kpis_task.delay()
+    finally:
+        logger.removeHandler(handler)
+    started, finished = handler.lines
+    assert started["message"] == "task started"
+    assert finished["message"] == "task finished"
+    assert finished["request_id"] == result.id  # the task's lines carry its id
+    assert finished["task"] == "kpis.tasks.rollup_kpis_task"
+    assert finished["state"] == "SUCCESS"
+    assert finished["duration_ms"] >= 0
