@@ -6,12 +6,13 @@ from django.urls import include, path
 
 from config import health
 from crm import views as crm_views
+from crm.login import ThrottledLoginView
 
 urlpatterns = [
     path("", crm_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("kpis.api.urls")),

@@ -156,3 +156,48 @@ def test_seed_demo_users_runs_without_debug_when_forced(settings):
     seed("--force")
 
     assert User.objects.filter(username__startswith="demo-").count() == 4
+
+
+# Login throttling
+
+
+@pytest.fixture
+def throttled_user():
+    from django.core.cache import cache
+
+    user = UserFactory(username="throttled-user")
+    user.set_password("right-password-2026")
+    user.save()
+    yield user
+    cache.delete_many(["login-failures:username:throttled-user", "login-failures:address:10.9.8.7",
+                       "login-failures:address:10.9.8.6", "login-failures:address:127.0.0.1"])
+
+
+def attempt(password: str, address: str = "10.9.8.7", username: str = "throttled-user"):
+    return Client(REMOTE_ADDR=address).post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_five_wrong_passwords_lock_the_username_even_with_the_right_one(throttled_user):
+    for _ in range(5):
+        assert attempt("wrong").status_code == 200
+    locked = attempt("right-password-2026")
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.content.decode()
+    assert "_auth_user_id" not in locked.wsgi_request.session
+    # from another address too: the lock is on the account
+    assert attempt("right-password-2026", address="10.9.8.6").status_code == 429
+
+
+def test_a_successful_login_clears_the_usernames_failures(throttled_user):
+    for _ in range(4):
+        attempt("wrong")
+    assert attempt("right-password-2026").status_code == 302
+    for _ in range(4):
+        assert attempt("wrong").status_code == 200  # counting starts again
+
+
+def test_one_address_guessing_many_usernames_is_locked(throttled_user, settings):
+    for number in range(20):
+        attempt("wrong", username=f"someone-{number}")
+    assert attempt("right-password-2026", address="10.9.8.7").status_code == 429
+    assert attempt("right-password-2026", address="10.9.8.6").status_code == 302
