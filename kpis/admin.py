@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from crm.admin import ReadOnlyAdmin
-from kpis.models import DailyMeasure, DirtyDay, RollupRun, Target
+from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun, Target
 from kpis.services import target_delete, target_save
 
 
@@ -30,6 +30,11 @@ class DirtyDayAdmin(ReadOnlyAdmin):
 class RollupRunAdmin(ReadOnlyAdmin):
     list_display = ("finished_at", "started_at", "days", "rows", "full")
     list_filter = ("full",)
+
+
+@admin.register(NightlyRollup)
+class NightlyRollupAdmin(ReadOnlyAdmin):
+    list_display = ("night", "claimed_at")
 
 
 @admin.register(Target)

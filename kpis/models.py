@@ -27,6 +27,21 @@ class DirtyDay(models.Model):
         return f"{self.family} {self.day}"
 
 
+class NightlyRollup(models.Model):
+    """The night a scheduled roll-up ran for: its unique date lets only the first of two beats (started by
+    mistake) queue the night's roll-up."""
+
+    night = models.DateField(_("night"), unique=True)
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nightly roll-up")
+        verbose_name_plural = _("nightly roll-ups")
+
+    def __str__(self) -> str:
+        return str(self.night)
+
+
 class DailyMeasure(models.Model):
     """One additive daily component of the KPIs, for the whole business (dimension "") or one group.
 

@@ -186,7 +186,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_TIMEZONE = CRM_TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-kpi-rollup": {
-        "task": "kpis.tasks.rollup_kpis_task",
+        "task": "kpis.tasks.nightly_rollup_task",
         "schedule": crontab(hour=1, minute=0),
     },
 }

@@ -19,7 +19,7 @@ from crm.models import (
     User,
 )
 from crm.services import campaign_add_spend, customer_set_churn, deal_close
-from kpis.models import DailyMeasure, DirtyDay, RollupRun
+from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun
 from kpis.services import target_create
 from support.models import MessageAuthor, Priority, Ticket, TicketStatus
 from support.services import ticket_add_message, ticket_resolve
@@ -83,6 +83,7 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
     response_record(survey=survey, contact=ticket.contact, score=9, invitation=invitation, answered_at=T0)
     DailyMeasure.objects.create(day=T0.date(), measure="deals_won", value=1)
     RollupRun.objects.create(started_at=T0, finished_at=T0, days=1, rows=1)
+    NightlyRollup.objects.create(night=T0.date())
     target_create(kpi_key="revenue", period_kind="month", period_start=T0.date().replace(day=1),
                   value=Decimal("1000"), owner=sales_user)
     sales_user.team = team
@@ -132,7 +133,7 @@ def test_change_page_renders(admin_client, business, model):
 def test_the_kpi_tables_are_read_only(admin_user, rf):
     request = rf.get("/")
     request.user = admin_user
-    for model in (DailyMeasure, DirtyDay, RollupRun, DealStageEntry):
+    for model in (DailyMeasure, DirtyDay, RollupRun, NightlyRollup, DealStageEntry):
         model_admin = admin.site._registry[model]
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_change_permission(request)

@@ -22,7 +22,7 @@ from kpis import rollup
 from kpis.dirty import FAMILIES
 from kpis.measures import FAMILY_MEASURES
 from kpis.models import DailyMeasure, DirtyDay, RollupRun
-from kpis.tasks import rollup_family_task, rollup_kpis_task
+from kpis.tasks import nightly_rollup_task, rollup_family_task, rollup_kpis_task
 from tests.kpis.business import build_sales_business
 from tests.kpis.helpers import value
 
@@ -32,9 +32,18 @@ SAMPLE = ROOT / "tests" / "data" / "sample_business.jsonl"
 
 def test_nightly_rollup_is_scheduled_at_one_in_the_business_zone():
     entry = settings.CELERY_BEAT_SCHEDULE["nightly-kpi-rollup"]
-    assert entry["task"] == rollup_kpis_task.name
+    assert entry["task"] == nightly_rollup_task.name
     assert entry["schedule"] == crontab(hour=1, minute=0)
     assert app.conf.timezone == settings.CRM_TIME_ZONE
+
+
+@pytest.mark.django_db
+def test_a_second_beat_on_the_same_night_queues_no_second_rollup(monkeypatch):
+    started = []
+    monkeypatch.setattr("kpis.tasks.rollup_kpis_task", lambda: started.append(1) or {"queued": 7})
+    assert nightly_rollup_task() == {"queued": 7}
+    assert nightly_rollup_task() == {"skipped": 1}  # the same night, from a second beat
+    assert started == [1]
 
 
 def test_rollup_task_is_set_for_tasks_that_may_run_twice():
