@@ -165,12 +165,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# KPI answers are cached per roll-up run (see kpis.selectors); Redis shares them between processes.
+# The cache holds KPI answers (per roll-up run, see kpis.selectors) and the counters of rate limits and login
+# throttling; Redis shares them between processes. It fails open: with Redis down, reads miss and writes are
+# dropped (and logged), so pages and writes keep working while KPI answers come straight from the snapshots.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
     if os.environ.get("REDIS_URL")
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Celery: with no REDIS_URL every task runs eagerly in the calling process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -178,6 +185,10 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Publishing to a Redis that is down fails within about a second instead of hanging the request; callers
+# log it, and the dirty days already saved let the next roll-up do the work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
