@@ -42,7 +42,8 @@ class RequestIdMiddleware:
             request_logger.info("request", extra={
                 "method": request.method, "path": request.path, "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": getattr(getattr(request, "user", None), "pk", None),
+                # only a user the request already loaded: logging must not cost a query (or fail without one)
+                "user_id": getattr(getattr(request, "_cached_user", None), "pk", None),
             })
             return response
         finally:

@@ -19,3 +19,5 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler500 = "config.middleware.server_error"

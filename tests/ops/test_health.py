@@ -106,3 +106,37 @@ def test_tasks_log_what_they_did_and_how_long_it_took():
     assert finished["task"] == "kpis.tasks.rollup_kpis_task"
     assert finished["state"] == "SUCCESS"
     assert finished["duration_ms"] >= 0
+
+
+def test_a_lost_database_is_a_clean_503_for_pages_and_the_api(rf):
+    from django.db import OperationalError
+
+    from config.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    error = OperationalError("server closed the connection unexpectedly")
+    page = middleware.process_exception(rf.get("/dashboards/sales/"), error)
+    api = middleware.process_exception(rf.get("/api/deals/"), error)
+    assert (page.status_code, page["Retry-After"]) == (503, "15")
+    assert "try again in a few seconds" in page.content.decode()
+    assert api.status_code == 503
+    assert json.loads(api.content)["detail"].startswith("The service is briefly unavailable")
+    assert middleware.process_exception(rf.get("/"), ValueError("a bug")) is None  # bugs stay 500s
+
+
+def test_the_500_handler_answers_503_when_the_database_went_away(rf):
+    from django.db import InterfaceError
+
+    from config.middleware import server_error
+
+    try:
+        raise InterfaceError("connection already closed")  # as when the session middleware hits a dead link
+    except InterfaceError:
+        lost = server_error(rf.get("/contacts/"))
+    try:
+        raise KeyError("a bug")
+    except KeyError:
+        bug = server_error(rf.get("/api/deals/"))
+    assert lost.status_code == 503
+    assert bug.status_code == 500
+    assert json.loads(bug.content) == {"detail": "Something went wrong on our side; it has been logged."}
