@@ -134,6 +134,14 @@ if CRM_WEEK_START not in WEEKDAYS:
 CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "USD").strip().upper()
 if len(CRM_CURRENCY) != 3 or not CRM_CURRENCY.isalpha():
     raise ImproperlyConfigured("CRM_CURRENCY must be a three-letter ISO 4217 code, such as USD.")
+# When the nightly KPI roll-up runs, HH:MM in the business's zone.
+try:
+    _hour, _minute = (int(part) for part in os.environ.get("CRM_NIGHTLY_ROLLUP_TIME", "01:00").split(":"))
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ValueError
+except ValueError as exc:
+    raise ImproperlyConfigured("CRM_NIGHTLY_ROLLUP_TIME must be a time of day written HH:MM, such as 01:00.") from exc
+CRM_NIGHTLY_ROLLUP_TIME = (_hour, _minute)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -199,7 +207,7 @@ CELERY_TIMEZONE = CRM_TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-kpi-rollup": {
         "task": "kpis.tasks.nightly_rollup_task",
-        "schedule": crontab(hour=1, minute=0),
+        "schedule": crontab(hour=CRM_NIGHTLY_ROLLUP_TIME[0], minute=CRM_NIGHTLY_ROLLUP_TIME[1]),
     },
 }
 

@@ -97,3 +97,10 @@ def test_production_settings_refuse_to_start_without_a_secret_key(debug):
     result = run_manage("check", DJANGO_DEBUG=debug)
     assert result.returncode != 0
     assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["25:00", "1am", "01:60"])
+def test_a_nightly_rollup_time_that_is_not_a_time_of_day_stops_the_start(value):
+    result = run_manage("check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), CRM_NIGHTLY_ROLLUP_TIME=value)
+    assert result.returncode != 0
+    assert "CRM_NIGHTLY_ROLLUP_TIME must be a time of day written HH:MM" in result.stderr
