@@ -48,10 +48,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=30, help="requests per page and range")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure the pages of a database kept by an earlier "
+                        "run (--keep) on the same server, without importing or rolling up again")
     options = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    url, name = create_postgres_database(base_url, "bench_dashboards")
+    if options.reuse:
+        name = options.reuse
+        url = base_url.rsplit("/", 1)[0] + "/" + name
+        options.keep = True
+    else:
+        url, name = create_postgres_database(base_url, "bench_dashboards")
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.base",
                DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, DJANGO_DEBUG="0",
                DJANGO_ALLOWED_HOSTS="testserver,localhost",
@@ -60,13 +67,14 @@ def main() -> None:
     dataset = ROOT / "bench" / "data" / f"deals-{options.deals}-seed-{options.seed}.jsonl"
     report: dict[str, object] = {"deals": options.deals, "database": name, "requests_per_page": options.requests}
     try:
-        if not dataset.exists():
+        if not options.reuse and not dataset.exists():
             dataset.parent.mkdir(parents=True, exist_ok=True)
             report["generate_seconds"] = round(manage(env, "generate_dataset", "--deals", str(options.deals),
                                                       "--seed", str(options.seed), "--output", str(dataset)), 1)
-        manage(env, "migrate", "--noinput")
-        report["import_seconds"] = round(manage(env, "import_dataset", str(dataset), "--no-rollup"), 1)
-        report["rollup_seconds"] = round(manage(env, "rollup_kpis", "--full"), 1)
+        if not options.reuse:
+            manage(env, "migrate", "--noinput")
+            report["import_seconds"] = round(manage(env, "import_dataset", str(dataset), "--no-rollup"), 1)
+            report["rollup_seconds"] = round(manage(env, "rollup_kpis", "--full"), 1)
 
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -87,7 +95,8 @@ def main() -> None:
             "90_days": (end - timedelta(days=89), end, "week"),
             "2_years": (end.replace(year=end.year - 2) + timedelta(days=1), end, "month"),
         }
-        manager = User.objects.create(username="bench-manager", role="manager", is_staff=True)
+        manager, _ = User.objects.get_or_create(username="bench-manager",
+                                                defaults={"role": "manager", "is_staff": True})
         client = Client()
         client.force_login(manager)
         pages: dict[str, dict[str, object]] = {}
