@@ -1,10 +1,27 @@
 """Reads shaped for the CRM's pages."""
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
-from crm.models import Company, Contact, Deal, DealStatus, User
+from crm.models import (
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    Deal,
+    DealStageEntry,
+    DealStatus,
+    Pipeline,
+    Stage,
+    User,
+)
+from crm.permissions import can_read_customers, can_read_deals, can_read_tickets, deals_visible_to
 
 
 def home_summary(*, user: User) -> dict[str, int]:
@@ -45,3 +62,206 @@ def by_public_id(relation: str, public_id: str) -> Q:
     if public_id.isdigit():
         condition |= Q(**{f"{relation}__external_id__isnull": True, f"{relation}__pk": int(public_id)})
     return condition
+
+
+# Lists
+
+
+def contact_list() -> QuerySet[Contact]:
+    return Contact.objects.select_related("company", "owner", "source_campaign").order_by("last_name", "first_name",
+                                                                                           "id")
+
+
+def company_list() -> QuerySet[Company]:
+    return (Company.objects.select_related("owner").annotate(contact_count=Count("contacts"))
+            .order_by("name", "id"))
+
+
+def deal_list(*, user: User) -> QuerySet[Deal]:
+    return (deals_visible_to(user).select_related("stage", "pipeline", "owner", "contact", "company")
+            .order_by("-created_at", "-id"))
+
+
+def my_open_deals(*, user: User, limit: int = 10) -> list[Deal]:
+    return list(Deal.objects.open().owned_by(user).select_related("stage", "contact", "company")
+                .order_by("-updated_at", "-id")[:limit])
+
+
+def my_tasks(*, user: User, done: bool = False) -> QuerySet[Activity]:
+    """The user's tasks: open ones soonest due first (undated last), or done ones latest first."""
+    tasks = (Activity.objects.filter(owner=user, kind=ActivityKind.TASK)
+             .select_related("contact", "company", "deal"))
+    if done:
+        return tasks.filter(done_at__isnull=False).order_by("-done_at", "-id")
+    return tasks.filter(done_at__isnull=True).order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+# Detail pages
+
+
+def record_activities(record: Contact | Company | Deal) -> QuerySet[Activity]:
+    return record.activities.select_related("owner").order_by("-created_at", "-id")
+
+
+def contact_tickets(contact: Contact) -> QuerySet[Any]:
+    """A contact's tickets, newest first; shown on its page to every role that may read the contact."""
+    return contact.tickets.select_related("assignee").order_by("-created_at", "-id")
+
+
+def contact_survey_responses(contact: Contact) -> QuerySet[Any]:
+    return contact.survey_responses.select_related("survey").order_by("-answered_at", "-id")
+
+
+def record_deals(record: Contact | Company, *, user: User) -> QuerySet[Deal]:
+    return (deals_visible_to(user).filter(**{type(record).__name__.lower(): record})
+            .select_related("stage", "owner").order_by("-created_at", "-id"))
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: object
+    new: object
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    user: User | None
+    kind: str  # "+" created, "~" changed, "-" deleted
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def record_history(record: Contact | Company | Deal, *, limit: int = 50) -> list[HistoryEntry]:
+    """Who changed which field when, newest first, from consecutive historical records.
+
+    Related objects are named with one query per related model, not one per change.
+    """
+    records = list(record.history.select_related("history_user").order_by("-history_date", "-history_id")
+                   [:limit + 1])
+    model = type(record)
+    entries: list[HistoryEntry] = []
+    wanted: dict[type[Model], set[object]] = {}
+    for index, newer in enumerate(records[:limit]):
+        older = records[index + 1] if index + 1 < len(records) else None
+        entry = HistoryEntry(at=newer.history_date, user=newer.history_user, kind=newer.history_type)
+        if older is not None and newer.history_type == "~":
+            for change in newer.diff_against(older).changes:
+                model_field = model._meta.get_field(change.field)
+                # An emptied text field reads as "nothing", like a cleared relation.
+                old_value = None if change.old == "" else change.old
+                new_value = None if change.new == "" else change.new
+                if model_field.is_relation:
+                    # Resolved to names below, once all the ids are known.
+                    wanted.setdefault(model_field.related_model, set()).update({old_value, new_value})
+                    old_value = (model_field.related_model, old_value)
+                    new_value = (model_field.related_model, new_value)
+                elif model_field.choices:
+                    labels = dict(model_field.flatchoices)
+                    old_value, new_value = labels.get(old_value, old_value), labels.get(new_value, new_value)
+                entry.changes.append(FieldChange(label=str(model_field.verbose_name), old=old_value,
+                                                 new=new_value))
+        if entry.kind != "~" or entry.changes:
+            entries.append(entry)
+    names = {related: related._default_manager.in_bulk([pk for pk in pks if pk is not None])
+             for related, pks in wanted.items()}
+    for entry in entries:
+        for change in entry.changes:
+            if isinstance(change.old, tuple):
+                change.old = names[change.old[0]].get(change.old[1])
+                change.new = names[change.new[0]].get(change.new[1])
+    return entries
+
+
+# The deal board
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int
+    total_base: Decimal
+    cards: list[Deal]
+
+    @property
+    def hidden(self) -> int:
+        return self.count - len(self.cards)
+
+
+def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
+               now: datetime | None = None) -> list[BoardColumn]:
+    """The open deals of a pipeline by stage: each column's count and base-currency total over all its deals,
+    and the `cards_per_stage` most recently updated cards. Three queries whatever the number of deals.
+
+    A card's `stage_entered_at` is when it entered its stage; `is_idle` flags it past the stage's idle_days.
+    """
+    now = now or timezone.now()
+    stages = list(pipeline.stages.all())
+    open_deals = deals_visible_to(user).filter(pipeline=pipeline, status=DealStatus.OPEN)
+    totals = {row["stage_id"]: row for row in open_deals.order_by().values("stage_id")
+              .annotate(count=Count("id"), total=Sum("amount_base"))}
+    entered = (DealStageEntry.objects.filter(deal=OuterRef("pk"), exited_at__isnull=True)
+               .order_by("-entered_at", "-id").values("entered_at")[:1])
+    cards = (open_deals.select_related("contact", "company", "owner")
+             .annotate(stage_entered_at=Subquery(entered),
+                       rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                                   order_by=[F("updated_at").desc(), F("id").desc()]))
+             .filter(rank__lte=cards_per_stage).order_by("stage_id", "rank"))
+    by_stage: dict[int, list[Deal]] = {stage.pk: [] for stage in stages}
+    idle_after = {stage.pk: stage.idle_days for stage in stages}
+    for card in cards:
+        days = idle_after.get(card.stage_id)
+        card.is_idle = bool(days is not None and card.stage_entered_at
+                            and now - card.stage_entered_at > timedelta(days=days))
+        by_stage.setdefault(card.stage_id, []).append(card)
+    return [BoardColumn(stage=stage, count=totals.get(stage.pk, {}).get("count", 0),
+                        total_base=totals.get(stage.pk, {}).get("total") or Decimal("0"),
+                        cards=by_stage[stage.pk])
+            for stage in stages]
+
+
+# Search across the areas a user may read
+
+
+@dataclass
+class SearchResults:
+    contacts: list[Contact] = field(default_factory=list)
+    companies: list[Company] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
+    tickets: list[Any] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.contacts) + len(self.companies) + len(self.deals) + len(self.tickets)
+
+
+def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
+    """Contacts, companies, deals and tickets matching every word of `query`, only from areas the user reads."""
+    from support.models import Ticket
+
+    words = query.split()
+    results = SearchResults()
+    if not words:
+        return results
+    if can_read_customers(user):
+        contact_match = Q()
+        company_match = Q()
+        for word in words:
+            contact_match &= (Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                              | Q(email__icontains=word) | Q(phone__icontains=word)
+                              | Q(company__name__icontains=word))
+            company_match &= Q(name__icontains=word)
+        results.contacts = list(Contact.objects.filter(contact_match).select_related("company")[:limit])
+        results.companies = list(Company.objects.filter(company_match)[:limit])
+    if can_read_deals(user):
+        deal_match = Q()
+        for word in words:
+            deal_match &= Q(title__icontains=word)
+        results.deals = list(Deal.objects.filter(deal_match).select_related("stage", "company", "contact")[:limit])
+    if can_read_tickets(user):
+        ticket_match = Q()
+        for word in words:
+            ticket_match &= Q(subject__icontains=word)
+        results.tickets = list(Ticket.objects.filter(ticket_match).select_related("contact")
+                               .order_by("-created_at", "-id")[:limit])
+    return results

@@ -8,6 +8,7 @@ breakdown chart adds its own few grouped queries. So a page costs the same numbe
 week as for twenty years.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -22,15 +24,33 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from config.jalali import format_jalali, localize_digits, parse_jalali_date, to_jalali
 from crm.models import DealKind, Role, Stage
 from crm.permissions import can_read_area, role_of
 from kpis import calculations as calc
 from kpis.catalog import KPIS, NPS, Kpi
 from kpis.dirty import business_zone
 from kpis.models import DailyMeasure, RollupRun
-from kpis.periods import GRAINS, MAX_RANGE_DAYS, period_start, split_range
+from kpis.periods import (
+    GRAINS,
+    GREGORIAN_GRAINS,
+    JALALI_GRAINS,
+    MAX_RANGE_DAYS,
+    MONTHS_PER_PERIOD,
+    month_index,
+    period_start,
+    split_range,
+)
 from kpis.records import drilldown_for
-from kpis.selectors import TRAILING_DAYS, DailySeries, breakdown_rows, evaluate, present
+from kpis.selectors import (
+    TRAILING_DAYS,
+    DailySeries,
+    breakdown_rows,
+    cache_call,
+    evaluate,
+    latest_rollup,
+    present,
+)
 from kpis.targets import TargetBook, TargetProgress, progress, target_book
 from support.models import Priority
 from surveys.models import SERVQUAL_DIMENSIONS
@@ -44,10 +64,16 @@ PRESETS: dict[str, Promise] = {
     "last_90_days": _("Last 90 days"),
     "year_to_date": _("Year to date"),
     "last_12_months": _("Last 12 months"),
+    "this_jmonth": _("This Jalali month"),
+    "last_jmonth": _("Last Jalali month"),
+    "this_jquarter": _("This Jalali quarter"),
+    "jyear_to_date": _("Jalali year to date"),
     "custom": _("Custom"),
 }
+JALALI_PRESETS = frozenset({"this_jmonth", "last_jmonth", "this_jquarter", "jyear_to_date"})
 GRAIN_LABELS: dict[str, Promise] = {
     "day": _("Day"), "week": _("Week"), "month": _("Month"), "quarter": _("Quarter"), "year": _("Year"),
+    "jmonth": _("Jalali month"), "jquarter": _("Jalali quarter"), "jyear": _("Jalali year"),
 }
 DIMENSION_LABELS: dict[str, Promise] = {
     "owner": _("Owner"), "team": _("Team"), "pipeline": _("Pipeline"), "stage": _("Stage"),
@@ -67,7 +93,9 @@ def resolve_range(preset: str, today: date, start: date | None = None, end: date
     Periods "to date" end today: this month is the 1st of the month through today, this quarter and
     year to date likewise; last month is the whole previous calendar month; last 90 days is today and
     the 89 days before it; last 12 months is the 12 calendar months up to and including this one
-    (its first day is the 1st of the month 11 months ago). `custom` is [start, end] as given.
+    (its first day is the 1st of the month 11 months ago). The Jalali presets mean the same of the
+    Jalali calendar (this Jalali month is 1 Farvardin… of the current month through today, and so on).
+    `custom` is [start, end] as given.
     Raises ValueError for an unknown preset, a custom range without both dates or one that ends
     before it starts.
     """
@@ -86,6 +114,15 @@ def resolve_range(preset: str, today: date, start: date | None = None, end: date
     if preset == "last_12_months":
         index = today.year * 12 + today.month - 1 - 11
         return date(index // 12, index % 12 + 1, 1), today
+    if preset == "this_jmonth":
+        return period_start(today, "jmonth"), today
+    if preset == "last_jmonth":
+        last = period_start(today, "jmonth") - timedelta(days=1)
+        return period_start(last, "jmonth"), last
+    if preset == "this_jquarter":
+        return period_start(today, "jquarter"), today
+    if preset == "jyear_to_date":
+        return period_start(today, "jyear"), today
     if preset == "custom":
         if start is None or end is None:
             raise ValueError("a custom range needs a start and an end")
@@ -102,29 +139,31 @@ def point_count(start: date, end: date, grain: str) -> int:
         return (end - start).days + 1
     if grain == "week":
         return (end - first).days // 7 + 1
-    months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    span = (end.year * 12 + end.month) - (first.year * 12 + first.month)
-    return span // months + 1
+    span = month_index(end, grain) - month_index(first, grain)
+    return span // MONTHS_PER_PERIOD[grain] + 1
 
 
-def default_grain(start: date, end: date) -> str:
-    """The grain a range reads best at: days up to two months, weeks up to about half a year, then months."""
+def default_grain(start: date, end: date, *, jalali: bool = False) -> str:
+    """The grain a range reads best at: days up to two months, weeks up to about half a year, then months.
+
+    With `jalali`, months, quarters and years are those of the Jalali calendar.
+    """
     days = (end - start).days + 1
     if days <= 62:
         return "day"
     if days <= 190:
         return "week"
-    if days <= 3 * 366:
-        return "month"
-    return "quarter" if days <= 10 * 366 else "year"
+    grain = "month" if days <= 3 * 366 else "quarter" if days <= 10 * 366 else "year"
+    return f"j{grain}" if jalali else grain
 
 
 def fitting_grain(start: date, end: date, grain: str) -> str:
-    """`grain`, or the finest coarser one that draws at most MAX_POINTS periods."""
-    for candidate in GRAINS[GRAINS.index(grain):]:
+    """`grain`, or the finest coarser one of its calendar that draws at most MAX_POINTS periods."""
+    family = JALALI_GRAINS if grain in JALALI_GRAINS else GREGORIAN_GRAINS
+    for candidate in family[family.index(grain):]:
         if point_count(start, end, candidate) <= MAX_POINTS:
             return candidate
-    return "year"
+    return family[-1]
 
 
 @dataclass(frozen=True)
@@ -194,9 +233,17 @@ def dashboard_query(params: Mapping[str, str], *, today: date) -> DashboardQuery
         problems.append(_g("Unknown range “%(preset)s”: showing the last 90 days.") % {"preset": preset[:40]})
         preset = DEFAULT_PRESET
     start = end = None
+    # calendar=jalali: the dates were typed in the Jalali calendar, so months are read as Jalali months too.
+    jalali_input = (params.get("calendar") or "").strip() == "jalali"
     if preset == "custom":
-        start, end = _parse_date(raw_start), _parse_date(raw_end)
-        if start is None or end is None:
+        known_problems = len(problems)
+        if jalali_input:
+            start, end = _parse_jalali_date(raw_start, problems), _parse_jalali_date(raw_end, problems)
+        else:
+            start, end = _parse_date(raw_start), _parse_date(raw_end)
+        if len(problems) > known_problems:
+            pass  # the Jalali parser has named the impossible date
+        elif start is None or end is None:
             problems.append(_g("A custom range needs a start and an end date (YYYY-MM-DD between 1900 and 2999): "
                                "showing the last 90 days."))
         elif start > end:
@@ -204,21 +251,34 @@ def dashboard_query(params: Mapping[str, str], *, today: date) -> DashboardQuery
         elif (end - start).days > MAX_RANGE_DAYS:
             problems.append(_g("A range may span at most 20 years: showing the last 90 days."))
         else:
-            return _with_grain(params, start, end, preset, problems)
+            return _with_grain(params, start, end, preset, problems, jalali=jalali_input)
         preset = DEFAULT_PRESET
     start, end = resolve_range(preset, today)
-    return _with_grain(params, start, end, preset, problems)
+    return _with_grain(params, start, end, preset, problems, jalali=jalali_input or preset in JALALI_PRESETS)
+
+
+def _parse_jalali_date(text: str | None, problems: list[str]) -> date | None:
+    """A Jalali date typed in the range form; an impossible one is named in `problems`."""
+    if not text:
+        return None
+    try:
+        value = parse_jalali_date(text)
+    except ValueError as exc:
+        problems.append(_g("“%(text)s”: %(problem)s Showing the last 90 days.")
+                        % {"text": text.strip()[:40], "problem": exc})
+        return None
+    return value if EARLIEST_DATE <= value <= LATEST_DATE else None
 
 
 def _with_grain(params: Mapping[str, str], start: date, end: date, preset: str,
-                problems: list[str]) -> DashboardQuery:
+                problems: list[str], *, jalali: bool = False) -> DashboardQuery:
     grain = (params.get("grain") or "").strip()
     if grain and grain not in GRAINS:
-        problems.append(_g("Unknown grain “%(grain)s”: choose day, week, month, quarter or year.")
-                        % {"grain": grain[:40]})
+        problems.append(_g("Unknown grain “%(grain)s”: choose day, week, month, quarter or year, or a Jalali "
+                           "month, quarter or year.") % {"grain": grain[:40]})
         grain = ""
     if not grain:
-        grain = default_grain(start, end)
+        grain = default_grain(start, end, jalali=jalali)
     fitted = fitting_grain(start, end, grain)
     if fitted != grain:
         problems.append(_g("%(count)s points are too many for one chart: showing %(grain)s instead.")
@@ -237,6 +297,14 @@ def period_label(first: date, last: date, grain: str) -> str:
         return _g("Q%(quarter)s %(year)s") % {"quarter": (first.month - 1) // 3 + 1, "year": first.year}
     if grain == "month":
         return formats.date_format(first, "M Y")
+    if grain == "jyear":
+        return localize_digits(str(to_jalali(first).year))
+    if grain == "jquarter":
+        jalali = to_jalali(first)
+        return localize_digits(_g("Q%(quarter)s %(year)s") % {"quarter": (jalali.month - 1) // 3 + 1,
+                                                              "year": jalali.year})
+    if grain == "jmonth":
+        return format_jalali(first, "%B %Y")
     return formats.date_format(first, "j M" if first.year == last.year else "j M Y")
 
 
@@ -407,6 +475,8 @@ def can_manage(user: object) -> bool:
 
 # --- loading daily rows once for many KPIs ----------------------------------------------------
 
+SERIES_CACHE_SECONDS = 600
+
 def load_series(kpis: Iterable[Kpi], first: date, last: date, *, dimension: str = "",
                 member: str = "") -> dict[str, DailySeries]:
     """Daily series of every measure these KPIs read, enough to evaluate them on any span within
@@ -423,6 +493,25 @@ def load_series(kpis: Iterable[Kpi], first: date, last: date, *, dimension: str 
     measures = {measure for kpi in kpis for measure, _ in kpi.inputs.values()}
     cumulative = {measure for kpi in kpis for measure, window in kpi.inputs.values()
                   if window in {"through_end", "before_start"}}
+    # Snapshot rows change only in a roll-up, so the series are cached under the latest run, as the
+    # API's answers are: a page opened again (by anyone) costs one cache read instead of the rows.
+    latest = latest_rollup()
+    cache_key = None
+    if latest is not None:
+        names = ",".join(sorted(measures)) + "|" + ",".join(sorted(cumulative))
+        cache_key = ":".join(["series", str(latest[0]), latest[1].isoformat(), dimension, member,
+                              first_day.isoformat(), last.isoformat(), hashlib.sha1(names.encode()).hexdigest()])
+        cached = cache_call(cache.get, cache_key)
+        if cached is not None:
+            return cached
+    series = _read_series(measures, cumulative, first_day, last, dimension, member)
+    if cache_key is not None:
+        cache_call(cache.set, cache_key, series, SERIES_CACHE_SECONDS)
+    return series
+
+
+def _read_series(measures: set[str], cumulative: set[str], first_day: date, last: date, dimension: str,
+                 member: str) -> dict[str, DailySeries]:
     before: dict[str, float] = defaultdict(float)
     if cumulative:
         rows = (DailyMeasure.objects.filter(measure__in=cumulative, dimension=dimension, member=member,
@@ -657,13 +746,29 @@ def _ordered_members(spec: ChartSpec, merged: dict[str, dict[str, object]], firs
     return sorted(ids, key=lambda i: str(merged[i]["label"]))
 
 
+def cached_breakdown_rows(kpi: Kpi, dimension: str, start: date, end: date,
+                          series: Mapping[str, DailySeries]) -> list[dict[str, object]]:
+    """breakdown_rows, cached under the latest roll-up like the series; never for teams, which are their
+    members now (membership changes without a roll-up)."""
+    latest = latest_rollup() if dimension != "team" else None
+    if latest is None:
+        return breakdown_rows(kpi, dimension, start, end, series)
+    key = ":".join(["breakdown", str(latest[0]), latest[1].isoformat(), settings.CRM_WEEK_START, kpi.key, dimension,
+                    start.isoformat(), end.isoformat()])
+    rows = cache_call(cache.get, key)
+    if rows is None:
+        rows = breakdown_rows(kpi, dimension, start, end, series)
+        cache_call(cache.set, key, rows, SERIES_CACHE_SECONDS)
+    return [dict(row) for row in rows]  # callers relabel rows in place
+
+
 def breakdown_chart(spec: ChartSpec, query: DashboardQuery, series: Mapping[str, DailySeries],
                     csv_url: str) -> ChartData:
     """Each KPI of the chart broken down by its dimension over the whole range, rows merged by member id."""
     assert spec.dimension is not None
     merged: dict[str, dict[str, object]] = {}
     for kpi in spec.kpis:
-        rows = breakdown_rows(kpi, spec.dimension, query.start, query.end, series)
+        rows = cached_breakdown_rows(kpi, spec.dimension, query.start, query.end, series)
         _relabel(spec.dimension, rows)
         for row in rows:
             entry = merged.setdefault(str(row["id"]), {"label": str(row["label"]), "values": {}})

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.jalali import JalaliDateField, persian_active
 from crm.models import Team, User
 from kpis.catalog import CATALOG, KPIS
 from kpis.dashboards import GRAIN_LABELS, PRESETS
@@ -19,6 +20,14 @@ class RangeForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     grain = forms.ChoiceField(label=_("Grain"), choices=[(g, GRAIN_LABELS[g]) for g in GRAINS], required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if persian_active():
+            # A Persian user types the custom range in the Jalali calendar; `calendar` tells the page so.
+            self.fields["start"] = JalaliDateField(label=_("From"), required=False)
+            self.fields["end"] = JalaliDateField(label=_("To"), required=False)
+            self.fields["calendar"] = forms.CharField(initial="jalali", required=False, widget=forms.HiddenInput)
 
 
 class TargetForm(forms.ModelForm):

@@ -209,7 +209,7 @@ def breakdown_rows(kpi: Kpi, dimension: str, start: date, end: date,
 RESULT_CACHE_SECONDS = 600
 
 
-def _cache_call(method: Callable[..., Any], *args: object) -> Any:
+def cache_call(method: Callable[..., Any], *args: object) -> Any:
     """The cache only saves work: when it is unreachable (Redis down), answer from the snapshots."""
     try:
         return method(*args)
@@ -218,7 +218,7 @@ def _cache_call(method: Callable[..., Any], *args: object) -> Any:
         return None
 
 
-def _latest_rollup() -> tuple[int, datetime] | None:
+def latest_rollup() -> tuple[int, datetime] | None:
     return RollupRun.objects.order_by("-finished_at", "-id").values_list("id", "finished_at").first()
 
 
@@ -230,13 +230,13 @@ def kpi_result(*, kpi: Kpi, start: date, end: date, grain: str, dimension: str |
     breakdown is never cached, because a team is its members now and membership changes without a
     roll-up.
     """
-    latest = _latest_rollup()
+    latest = latest_rollup()
     cache_key = None
     if latest is not None and dimension != "team":
         run_id, finished_at = latest
         cache_key = ":".join(["kpi", str(run_id), finished_at.isoformat(), settings.CRM_WEEK_START, kpi.key,
                               start.isoformat(), end.isoformat(), grain, dimension or ""])
-        cached = _cache_call(cache.get, cache_key)
+        cached = cache_call(cache.get, cache_key)
         if cached is not None:
             return cached
     series = _load_series(kpi, start, end)
@@ -248,5 +248,5 @@ def kpi_result(*, kpi: Kpi, start: date, end: date, grain: str, dimension: str |
     result = KpiResult(value=present(kpi, evaluate(kpi, series, start, end)), points=points, breakdown=breakdown,
                        computed_at=latest[1] if latest else None)
     if cache_key is not None:
-        _cache_call(cache.set, cache_key, result, RESULT_CACHE_SECONDS)
+        cache_call(cache.set, cache_key, result, RESULT_CACHE_SECONDS)
     return result

@@ -220,7 +220,10 @@ def kpi_records(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404(_("This KPI has no record list."))
     start, end, dimension, member, problems = _records_query(request, drill.dimensions)
     records = drill.records(start=start, end=end, dimension=dimension, member=member)
-    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    totals = drill.totals(records)
+    paginator = Paginator(records, RECORDS_PER_PAGE)
+    paginator.count = totals["count"]  # one scan of the range gives both the totals and the page count
+    page = paginator.get_page(request.GET.get("page"))
     rows = [(record.pk, list(zip(drill.columns, drill.row(record), strict=True))) for record in page.object_list]
     exact = {"start": start.isoformat(), "end": end.isoformat()}
     if dimension:
@@ -228,7 +231,7 @@ def kpi_records(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "kpis/kpi_records.html", {
         "kpi": kpi, "drill": drill, "start": start, "end": end, "dimension": dimension, "member": member,
         "dimension_label": DIMENSION_LABELS.get(dimension or "", dimension), "problems": problems,
-        "page_obj": page, "rows": rows, "totals": drill.totals(records), "exact_qs": urlencode(exact),
+        "page_obj": page, "rows": rows, "totals": totals, "exact_qs": urlencode(exact),
         "admin_links": request.user.is_staff, "business_zone": str(business_zone()),
         "unit": kpi.unit,
     })

@@ -1,10 +1,20 @@
 """Reads of tickets shaped for pages."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db import models
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from support.models import Ticket
+from crm.models import Role, User
+from kpis.dirty import business_zone
+from support.models import RESOLVED_STATUSES, Priority, Ticket, TicketMessage
 
 # A ticket breached its SLA when its first response or its resolution came after its due time; a
 # ticket never answered measures its first response at its resolution. The KPI roll-up counts the
@@ -32,3 +42,178 @@ def tickets_breaching_sla_resolved_between(*, start_at: datetime, end_at: dateti
     if channel is not None:
         tickets = tickets.filter(channel=channel)
     return tickets
+
+
+# Pages: the queues, a ticket's page and its history.
+
+QUEUE_LABELS: dict[str, str] = {
+    "mine": _("Mine"),
+    "unassigned": _("Unassigned"),
+    "open": _("Open"),
+    "breaching": _("Breaching SLA"),
+    "all": _("All tickets"),
+}
+DEFAULT_QUEUE = "open"
+
+# Most urgent first when the list is sorted by priority (the stored codes sort alphabetically).
+PRIORITY_RANK = Case(
+    When(priority=Priority.URGENT, then=Value(0)),
+    When(priority=Priority.HIGH, then=Value(1)),
+    When(priority=Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+UNRESOLVED = ~Q(status__in=RESOLVED_STATUSES)
+
+
+def breaching_sla(now: datetime) -> Q:
+    """Unresolved tickets past a due time without the thing that was due: no first response by its due
+    time, or no resolution by its due time. These can still be helped; the KPI counts them when resolved."""
+    return UNRESOLVED & (Q(first_response_at__isnull=True, first_response_due_at__lt=now)
+                         | Q(resolution_due_at__lt=now))
+
+
+def _queue_condition(queue: str, *, user: User, now: datetime) -> Q:
+    conditions = {
+        "mine": UNRESOLVED & Q(assignee=user),
+        "unassigned": UNRESOLVED & Q(assignee__isnull=True),
+        "open": UNRESOLVED,
+        "breaching": breaching_sla(now),
+        "all": Q(),
+    }
+    return conditions[queue]
+
+
+def ticket_queue(*, user: User, queue: str, now: datetime | None = None) -> QuerySet[Ticket]:
+    """One queue's tickets, with what a list row shows (contact, assignee) and `priority_rank` to sort by.
+    Unknown queues are the default one. Callers check `can_work_tickets` first."""
+    now = now or timezone.now()
+    if queue not in QUEUE_LABELS:
+        queue = DEFAULT_QUEUE
+    return (Ticket.objects.filter(_queue_condition(queue, user=user, now=now))
+            .select_related("contact", "assignee").annotate(priority_rank=PRIORITY_RANK)
+            .order_by("-created_at", "-id"))
+
+
+def queue_counts(*, user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many tickets each queue holds, in one query."""
+    now = now or timezone.now()
+    return Ticket.objects.aggregate(**{
+        queue: Count("id", filter=_queue_condition(queue, user=user, now=now)) for queue in QUEUE_LABELS
+    })
+
+
+def ticket_for_page(*, pk: int) -> Ticket:
+    """A ticket with its contact and assignee; 404 when there is none."""
+    return get_object_or_404(Ticket.objects.select_related("contact", "contact__company", "assignee"), pk=pk)
+
+
+def ticket_thread(*, ticket: Ticket) -> list[TicketMessage]:
+    """Every message and internal note, oldest first, with its author."""
+    return list(ticket.messages.select_related("user").order_by("at", "id"))
+
+
+def ticket_assignees() -> QuerySet[User]:
+    """Everyone a manager may give a ticket to: active support staff, managers and admins."""
+    return (User.objects.filter(is_active=True)
+            .filter(Q(role__in=[Role.SUPPORT, Role.MANAGER, Role.ADMIN]) | Q(is_superuser=True))
+            .order_by("full_name", "username"))
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    """One SLA target of a ticket as the page shows it."""
+
+    label: str
+    due_at: datetime
+    done_at: datetime | None
+    now: datetime
+
+    @property
+    def met(self) -> bool | None:
+        """True or False once done (on time or not); None while it is still pending."""
+        return None if self.done_at is None else self.done_at <= self.due_at
+
+    @property
+    def overdue(self) -> bool:
+        return self.done_at is None and self.now > self.due_at
+
+    @property
+    def seconds(self) -> int:
+        """Time left (pending), or how far past the due time it is (overdue) or was done (late), or how
+        early it was done: always positive, the state says which."""
+        reference = self.done_at or self.now
+        return int(abs((self.due_at - reference).total_seconds()))
+
+
+def ticket_sla_targets(*, ticket: Ticket, now: datetime | None = None) -> list[SlaTarget]:
+    """First response and resolution targets; an unanswered ticket that was resolved counts its first
+    response at its resolution, as the SLA breach KPI does."""
+    now = now or timezone.now()
+    first_done = ticket.first_response_at or ticket.resolved_at
+    return [
+        SlaTarget(label=gettext("First response"), due_at=ticket.first_response_due_at, done_at=first_done,
+                  now=now),
+        SlaTarget(label=gettext("Resolution"), due_at=ticket.resolution_due_at, done_at=ticket.resolved_at, now=now),
+    ]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    user: User | None
+    kind: str  # "+" created, "~" changed, "-" deleted
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def _shown(ticket_field: models.Field, value: object, users: dict[int, User]) -> str:
+    if value is None or value == "":
+        return "—"
+    if ticket_field.name == "assignee":
+        user = users.get(value)
+        return str(user) if user is not None else f"#{value}"
+    if ticket_field.is_relation:
+        return f"#{value}"
+    if ticket_field.choices:
+        return str(dict(ticket_field.flatchoices).get(value, value))
+    if isinstance(value, datetime):
+        return date_format(value.astimezone(business_zone()), "Y-m-d H:i")
+    return str(value)
+
+
+def ticket_history(*, ticket: Ticket) -> list[HistoryEntry]:
+    """Who changed which field of the ticket and when, newest first: each record compared with the one
+    before it. Two queries, however long the history."""
+    records = list(ticket.history.select_related("history_user").order_by("history_date", "history_id"))
+    assignee_ids = {record.assignee_id for record in records if record.assignee_id is not None}
+    users = User.objects.in_bulk(assignee_ids) if assignee_ids else {}
+    tracked = [f.name for f in Ticket.history.model.tracked_fields if f.name != "id"]
+    derived = [f.name for f in Ticket.history.model.tracked_fields if not f.editable and f.name != "id"]
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            # diff_against leaves out fields people cannot edit; the derived ones the services write (the
+            # first response) are compared here.
+            changed = [(change.field, change.old, change.new) for change in delta.changes]
+            changed += [(name, getattr(previous, name), getattr(record, name)) for name in derived
+                        if getattr(previous, name) != getattr(record, name)]
+            for name, old, new in sorted(changed, key=lambda change: tracked.index(change[0])):
+                ticket_field = Ticket._meta.get_field(name)
+                changes.append(FieldChange(field=capfirst(str(ticket_field.verbose_name)),
+                                           old=_shown(ticket_field, old, users), new=_shown(ticket_field, new, users)))
+        if previous is None or changes:
+            entries.append(HistoryEntry(at=record.history_date, user=record.history_user,
+                                        kind=record.history_type, changes=changes))
+        previous = record
+    entries.reverse()
+    return entries

@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from crm import events
 from crm.concurrency import check_version
 from crm.models import Contact, User
+from crm.services import contact_create
 from kpis.dirty import DirtySet
 from support.models import (
     DEFAULT_SLA_HOURS,
     RESOLVED_STATUSES,
+    Channel,
     MessageAuthor,
+    Priority,
     SlaPolicy,
     Ticket,
     TicketMessage,
@@ -195,4 +198,90 @@ def ticket_update(*, ticket: Ticket, expected_version: int | None = None, **chan
     ticket.full_clean()
     ticket.save()
     dirty.save()
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: User | None, expected_version: int | None = None) -> Ticket:
+    """Give a ticket to an agent, or to nobody. Who may assign whom is the caller's check
+    (`crm.permissions.can_assign_ticket`). The ticket's days are recomputed under the new assignee;
+    assigning the current assignee again changes nothing."""
+    current = _lock(ticket)
+    check_version(current, expected_version)
+    if current.assignee_id == (assignee.pk if assignee is not None else None):
+        return current
+    return ticket_update(ticket=current, assignee=assignee)
+
+
+@transaction.atomic
+def ticket_set_status(*, ticket: Ticket, status: str, expected_version: int | None = None) -> Ticket:
+    """Move a ticket between statuses on one side of resolution: open and pending (or new, while it still
+    is), or resolved and closed. Crossing that line goes through `ticket_resolve` and `ticket_reopen`.
+
+    No KPI reads the status itself (the backlog counts creation and resolution times), so no day is marked.
+    """
+    current = _lock(ticket)
+    check_version(current, expected_version)
+    if status not in TicketStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if (status in RESOLVED_STATUSES) != (current.status in RESOLVED_STATUSES):
+        raise ValidationError({"status": _("Resolve or reopen the ticket to make this change.")})
+    if status == TicketStatus.NEW and current.status != TicketStatus.NEW:
+        raise ValidationError({"status": _("A ticket someone has worked on cannot become new again.")})
+    if status == current.status:
+        return current
+    current.status = status
+    current.save(update_fields=["status", "updated_at"])
+    return current
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, status: str, expected_version: int | None = None) -> Ticket:
+    """The status control of the ticket page: resolving, closing and reopening go through `ticket_resolve`
+    and `ticket_reopen` (so their times, KPI days and follow-ups are kept); other moves through
+    `ticket_set_status`."""
+    current = _lock(ticket)
+    check_version(current, expected_version)
+    was_resolved = current.status in RESOLVED_STATUSES
+    if status in RESOLVED_STATUSES and not was_resolved:
+        return ticket_resolve(ticket=current, close=status == TicketStatus.CLOSED)
+    if status not in RESOLVED_STATUSES and was_resolved:
+        if status == TicketStatus.NEW:
+            raise ValidationError({"status": _("A ticket someone has worked on cannot become new again.")})
+        current = ticket_reopen(ticket=current)
+    return ticket_set_status(ticket=current, status=status)
+
+
+def _contact_for_email(*, email: str, name: str) -> Contact:
+    """The contact writing from `email` (any letter case; the oldest when several share it), else a new one."""
+    contact = Contact.objects.filter(email__iexact=email).order_by("created_at", "id").first()
+    if contact is not None:
+        return contact
+    first_name, _space, last_name = " ".join(name.split()).partition(" ")
+    return contact_create(first_name=first_name, last_name=last_name, email=email)
+
+
+@transaction.atomic
+def ticket_open_for_email(
+    *,
+    email: str,
+    name: str = "",
+    subject: str,
+    body: str,
+    channel: str,
+    priority: str = Priority.NORMAL,
+    assignee: User | None = None,
+) -> Ticket:
+    """Open a ticket for whoever writes from `email`: their contact, found by address, or a new contact
+    named `name`. `body` is the customer's first message."""
+    contact = _contact_for_email(email=email, name=name)
+    return ticket_create(subject=subject, contact=contact, priority=priority, channel=channel, assignee=assignee,
+                         body=body)
+
+
+@transaction.atomic
+def ticket_submit_from_web(*, email: str, name: str, subject: str, body: str) -> Ticket:
+    """A customer's request from the public support form: a web ticket, confirmed by email after commit."""
+    ticket = ticket_open_for_email(email=email, name=name, subject=subject, body=body, channel=Channel.WEB)
+    events.ticket_submitted(ticket_id=ticket.pk)
     return ticket

@@ -40,8 +40,9 @@ def survey_days(invitations: QuerySet[Invitation], responses: QuerySet[Response]
 class SurveyAdmin(admin.ModelAdmin):
     """The kind fixes the scale of every answer, so it cannot change once the survey exists."""
 
-    list_display = ("name", "kind", "external_id")
-    list_filter = ("kind",)
+    list_display = ("name", "kind", "active", "send_after_ticket_resolved", "send_to_active_customers",
+                    "external_id")
+    list_filter = ("kind", "active")
     search_fields = ("name", "=external_id")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Survey | None = None) -> Any:

@@ -1,7 +1,9 @@
 """Surveys, the invitations sent to contacts and the responses they give."""
 
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +21,44 @@ SERVQUAL_DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance"
 SERVQUAL_RANGE = (1, 7)
 
 
+# The wording customers see when a survey states none: (English, Persian). Stored on the survey when
+# it is created through `surveys.services.survey_create`, so a later change of these defaults does not
+# change what earlier customers were asked.
+DEFAULT_QUESTIONS: dict[str, tuple[str, str]] = {
+    SurveyKind.NPS: ("How likely are you to recommend us to a friend or colleague?",
+                     "چقدر احتمال دارد ما را به یک دوست یا همکار توصیه کنید؟"),
+    SurveyKind.CSAT: ("How satisfied are you with the help you received?",
+                      "چقدر از کمکی که دریافت کردید راضی هستید؟"),
+    SurveyKind.CES: ("How easy was it to get your issue resolved?",
+                     "حل شدن مشکل شما چقدر آسان بود؟"),
+    SurveyKind.SERVQUAL: ("For each area, tell us what you expect from an excellent company and how we did, "
+                          "from 1 (strongly disagree) to 7 (strongly agree).",
+                          "برای هر بخش بگویید از یک شرکت عالی چه انتظاری دارید و ما چگونه عمل کردیم، "
+                          "از ۱ (کاملاً مخالفم) تا ۷ (کاملاً موافقم)."),
+}
+
+
 class Survey(models.Model):
-    """A questionnaire of one kind; the kind fixes the scale of its answers."""
+    """A questionnaire of one kind; the kind fixes the scale of its answers.
+
+    The question is stored in both languages customers answer in: `question` (English) and
+    `question_fa` (Persian); a contact whose language is Persian sees `question_fa`, falling back to
+    `question` when it is empty (and a survey with neither shows the kind's standard wording). Only
+    these two languages are offered, so two fields are simpler than a translation table.
+    `send_after_ticket_resolved` (CSAT, CES) invites a ticket's contact
+    `ticket_delay_hours` after the ticket is resolved; `send_to_active_customers` (NPS) invites every
+    active customer on the relationship schedule. An inactive survey sends nothing.
+    """
 
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=SurveyKind.choices)
     question = models.TextField(_("question"), blank=True)
+    question_fa = models.TextField(_("question in Persian"), blank=True, default="")
+    active = models.BooleanField(_("active"), default=True)
+    send_after_ticket_resolved = models.BooleanField(_("send after a ticket is resolved"), default=False)
+    ticket_delay_hours = models.PositiveIntegerField(_("hours after resolution"), default=24)
+    send_to_active_customers = models.BooleanField(_("send to active customers on the schedule"), default=False)
 
     class Meta:
         ordering = ["name"]
@@ -34,6 +67,18 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def question_in(self, language: str) -> str:
+        """The question as a contact speaking `language` reads it."""
+        english, persian = DEFAULT_QUESTIONS[self.kind]
+        if language == "fa":
+            # A question written only in English is shown as written rather than a standard one that may differ.
+            return self.question_fa or self.question or persian
+        return self.question or english
+
+    @property
+    def score_range(self) -> tuple[int, int]:
+        return SERVQUAL_RANGE if self.kind == SurveyKind.SERVQUAL else SCORE_RANGES[self.kind]
 
 
 def new_invitation_token() -> str:
@@ -52,15 +97,23 @@ class Invitation(models.Model):
                                on_delete=models.SET_NULL, related_name="survey_invitations")
     sent_at = models.DateTimeField(_("sent at"))
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_invitation_token, editable=False)
+    # Set by the email task once the message is handed to the mail server, so a retried task sends once.
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-sent_at", "-id"]
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        indexes = [models.Index(fields=["sent_at"], name="surveys_invitation_sent")]
+        indexes = [models.Index(fields=["sent_at"], name="surveys_invitation_sent"),
+                   models.Index(fields=["contact", "sent_at"], name="surveys_invitation_contact")]
 
     def __str__(self) -> str:
         return f"{self.survey} → {self.contact}"
+
+    @property
+    def expires_at(self) -> datetime:
+        """The link answers until then (SURVEY_LINK_DAYS after sending)."""
+        return self.sent_at + timedelta(days=settings.SURVEY_LINK_DAYS)
 
 
 def _score_field(label: str) -> models.PositiveSmallIntegerField:
@@ -91,6 +144,11 @@ class Response(models.Model):
     empathy_expectation = _score_field(_("empathy: expectation"))
     empathy_perception = _score_field(_("empathy: perception"))
     comment = models.TextField(_("comment"), blank=True)
+    # When the customer last changed the answer through its link (allowed for SURVEY_EDIT_HOURS).
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True, editable=False)
+    # The task a detractor or unhappy answer gave its account's owner; set once, so the follow-up is made once.
+    follow_up = models.OneToOneField("crm.Activity", verbose_name=_("follow-up task"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="survey_response", editable=False)
 
     class Meta:
         ordering = ["-answered_at", "-id"]

@@ -26,6 +26,18 @@ T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Answers are cached under a roll-up run's id and time; SQLite reuses the ids of rolled-back rows, so
+    an in-process cache is emptied between tests. (Redis, in the PostgreSQL leg, is left alone: there ids
+    are never reused, and the Celery broker shares it.)"""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _business_settings(settings):
     settings.CRM_TIME_ZONE = "UTC"
     settings.CRM_CURRENCY = "USD"

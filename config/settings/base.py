@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -43,17 +44,20 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "crm",
     "support",
     "surveys",
     "kpis",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
     "config.observability.RequestIdMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +135,8 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 CRM_WEEK_START = os.environ.get("CRM_WEEK_START", "monday").strip().lower()
 if CRM_WEEK_START not in WEEKDAYS:
     raise ImproperlyConfigured(f"CRM_WEEK_START must be one of {', '.join(WEEKDAYS)}.")
+# Persian pages write Persian digits (۱۴۰۴) unless CRM_LATIN_DIGITS=1 keeps Latin ones.
+CRM_LATIN_DIGITS = env_bool("CRM_LATIN_DIGITS", False)
 CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "USD").strip().upper()
 if len(CRM_CURRENCY) != 3 or not CRM_CURRENCY.isalpha():
     raise ImproperlyConfigured("CRM_CURRENCY must be a three-letter ISO 4217 code, such as USD.")
@@ -156,22 +162,63 @@ CHARTJS_SRI = "sha384-Emf5ZVIUiarAdhkgtqK+5/Z5qIvM6QoVrS+qAVtfyZVuD5lIHrac0me485
 CHARTJS_CDN_URL = f"https://cdn.jsdelivr.net/npm/chart.js@{CHARTJS_VERSION}/dist/chart.umd.min.js"
 CHARTJS_SELF_HOSTED = env_bool("CRM_CHARTJS_SELF_HOSTED", False)
 
+# Content security policy (django-csp): scripts from this site and exactly the Chart.js file on the CDN;
+# no inline script anywhere. Inline style *attributes* are allowed (bar widths, chart heights), not <style>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, CHARTJS_CDN_URL],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes an unauthenticated request a 401 rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.api.schema.CrmAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "crm.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.UserThrottle", "crm.api.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("CRM_API_USER_RATE", "1200/minute"),
+        "anon": os.environ.get("CRM_API_ANON_RATE", "60/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM API",
-    "DESCRIPTION": "Contacts, deals, tickets, surveys and KPIs.",
+    "DESCRIPTION": (
+        "Contacts, companies, deals, activities, tickets, surveys and KPIs. Authenticate with a session or "
+        "`Authorization: Token <key>`. Records with an external id can be addressed as `ext:<external id>` "
+        "wherever a path takes an id. Errors: `{\"field\": [\"message\"]}` for invalid input (400), "
+        "`{\"detail\": \"message\"}` otherwise; a stale `version` (or `If-Match`) answers 409."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # self-hosted: the docs page works without internet access
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DealKindEnum": "crm.models.DealKind",
+        "ActivityKindEnum": "crm.models.ActivityKind",
+        "CampaignChannelEnum": "crm.models.CampaignChannel",
+        "TicketChannelEnum": "support.models.Channel",
+        "SurveyKindEnum": "surveys.models.SurveyKind",
+    },
 }
 
 # The cache holds KPI answers (per roll-up run, see kpis.selectors) and the counters of rate limits and login
@@ -209,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.nightly_rollup_task",
         "schedule": crontab(hour=CRM_NIGHTLY_ROLLUP_TIME[0], minute=CRM_NIGHTLY_ROLLUP_TIME[1]),
     },
+    # Relationship NPS to active customers: quarterly, on the first day of each quarter.
+    "relationship-nps": {
+        "task": "surveys.tasks.relationship_nps_task",
+        "schedule": crontab(day_of_month="1", month_of_year="1,4,7,10", hour=9, minute=0),
+    },
 }
 
 # Logs: one JSON object per line with the request's (or task's) id (config.observability); CRM_LOG_FORMAT=plain
@@ -229,6 +281,31 @@ LOGGING = {
                 # one line per request comes from crm.request; Django's own would repeat it
                 "django.server": {"level": "WARNING"}},
 }
+
+# Email: printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <no-reply@localhost>")
+
+# Surveys. Links in emails are absolute: SURVEY_PUBLIC_BASE_URL is the address customers reach.
+SURVEY_PUBLIC_BASE_URL = os.environ.get("SURVEY_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+SURVEY_LINK_DAYS = int(os.environ.get("SURVEY_LINK_DAYS", "30"))  # a link answers this long after sending
+SURVEY_EDIT_HOURS = int(os.environ.get("SURVEY_EDIT_HOURS", "24"))  # an answer can be changed this long
+SURVEY_THROTTLE_DAYS = int(os.environ.get("SURVEY_THROTTLE_DAYS", "30"))  # no contact asked twice within
+SURVEY_FOLLOW_UP_DAYS = int(os.environ.get("SURVEY_FOLLOW_UP_DAYS", "2"))  # a detractor's follow-up task is due
+SURVEY_PUBLIC_RATE_LIMIT = int(os.environ.get("SURVEY_PUBLIC_RATE_LIMIT", "30"))  # requests per client per minute
+
+# Public support form (/support/new/): each client address may send this many requests per window (the
+# cache counts them: shared between processes only with REDIS_URL); the next one is answered 429.
+SUPPORT_FORM_RATE_LIMIT = int(os.environ.get("SUPPORT_FORM_RATE_LIMIT", "5"))
+SUPPORT_FORM_RATE_WINDOW_SECONDS = int(os.environ.get("SUPPORT_FORM_RATE_WINDOW_SECONDS", "3600"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

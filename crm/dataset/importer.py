@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ from crm.models import (
     base_amount,
 )
 from kpis.dirty import DirtySet, business_zone
+from kpis.models import DirtyDay
 from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage, TicketStatus
 from support.services import sla_hours
 from support.threads import reply_waiting_since
@@ -1420,5 +1421,21 @@ def import_dataset(lines: Iterable[bytes | str], *, rollup: bool = True) -> Impo
         importer.result.dirty_days = importer.dirty.save()
         if rollup:
             transaction.on_commit(_enqueue_rollup, robust=True)
+    if importer.result.created + importer.result.updated >= ANALYZE_AFTER_ROWS:
+        _refresh_planner_statistics()
     importer.result.seconds = time.monotonic() - started
     return importer.result
+
+
+# After a big import PostgreSQL's planner still believes the tables are as small as before (autovacuum
+# analyses them only later), and picks plans that read every row; ANALYZE makes the first pages fast.
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def _refresh_planner_statistics() -> None:
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in (Company, Contact, Campaign, CampaignSpend, Deal, DealStageEntry,
+                                                  Ticket, TicketMessage, Survey, Invitation, Response, DirtyDay)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))

@@ -5,8 +5,12 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.jalali import parse_jalali_date
 from kpis.catalog import Kpi
 from kpis.periods import EARLIEST_DAY, GRAINS, LATEST_DAY, MAX_RANGE_DAYS
+
+# The calendar `start` and `end` are written in; answers always give Gregorian ISO dates.
+CALENDARS = ("gregorian", "jalali")
 
 
 class KpiDefinitionSerializer(serializers.Serializer):
@@ -20,17 +24,34 @@ class KpiDefinitionSerializer(serializers.Serializer):
     dimensions = serializers.ListField(child=serializers.CharField())
 
 
+class JalaliDateField(serializers.Field):
+    """A Jalali date, YYYY/MM/DD or YYYY-MM-DD in Persian or Latin digits, read as its Gregorian date."""
+
+    def to_internal_value(self, data: object) -> date:
+        try:
+            return parse_jalali_date(str(data))
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def to_representation(self, value: date) -> str:
+        return value.isoformat()
+
+
 class KpiQuerySerializer(serializers.Serializer):
-    """start and end (inclusive local dates), grain, and an optional breakdown dimension."""
+    """start and end (inclusive local dates, Gregorian unless calendar=jalali), grain, and an optional breakdown."""
 
     start = serializers.DateField(input_formats=["%Y-%m-%d"])
     end = serializers.DateField(input_formats=["%Y-%m-%d"])
+    calendar = serializers.ChoiceField(choices=CALENDARS, default="gregorian")
     grain = serializers.ChoiceField(choices=GRAINS, default="day")
     dimension = serializers.CharField(required=False, allow_blank=False)
 
     def __init__(self, *args: object, kpi: Kpi, **kwargs: object) -> None:
         self.kpi = kpi
         super().__init__(*args, **kwargs)
+        if getattr(self, "initial_data", {}).get("calendar") == "jalali":
+            self.fields["start"] = JalaliDateField()
+            self.fields["end"] = JalaliDateField()
 
     def validate_dimension(self, value: str) -> str:
         if value not in self.kpi.dimensions:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.permissions import can_read_area
-from kpis.api.serializers import KpiDefinitionSerializer, KpiQuerySerializer, KpiResultSerializer
+from kpis.api.serializers import CALENDARS, KpiDefinitionSerializer, KpiQuerySerializer, KpiResultSerializer
 from kpis.catalog import CATALOG, KPIS, Kpi
 from kpis.periods import GRAINS
 from kpis.selectors import kpi_result
@@ -36,9 +36,14 @@ class KpiDetailView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("grain", OpenApiTypes.STR, enum=list(GRAINS)),
+            OpenApiParameter("start", OpenApiTypes.STR, required=True,
+                             description="First day, YYYY-MM-DD; a Jalali YYYY/MM/DD with calendar=jalali."),
+            OpenApiParameter("end", OpenApiTypes.STR, required=True,
+                             description="Last day (inclusive), written as `start` is."),
+            OpenApiParameter("calendar", OpenApiTypes.STR, enum=list(CALENDARS),
+                             description="The calendar start and end are written in; answers are Gregorian."),
+            OpenApiParameter("grain", OpenApiTypes.STR, enum=list(GRAINS),
+                             description="Calendar periods of the points: jmonth, jquarter and jyear are Jalali."),
             OpenApiParameter("dimension", OpenApiTypes.STR),
         ],
         responses=KpiResultSerializer,

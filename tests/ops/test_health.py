@@ -140,3 +140,12 @@ def test_the_500_handler_answers_503_when_the_database_went_away(rf):
     assert lost.status_code == 503
     assert bug.status_code == 500
     assert json.loads(bug.content) == {"detail": "Something went wrong on our side; it has been logged."}
+
+
+def test_pages_carry_a_content_security_policy_allowing_exactly_the_chartjs_file(settings):
+    policy = Client().get("/accounts/login/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == f"'self' {settings.CHARTJS_CDN_URL}"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"

@@ -1,0 +1,138 @@
+"""What every API resource shares: lookup by id or `ext:<external id>`, the version check, pagination,
+and one permission class that asks crm.permissions (the same policy the pages use)."""
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import filters, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from crm.permissions import can_read_area
+
+EXTERNAL_ID_PREFIX = "ext:"
+MAX_DATABASE_ID = 2**31 - 1
+
+ID_PATH_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description="The record's id, or `ext:` followed by its external id (e.g. `ext:CRM-42`).",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The version the client last read (as in `version`); a newer stored version answers 409.",
+)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_DATABASE_ID,
+        help_text="The version the client last read; a newer stored version answers 409.",
+    )
+
+
+def record_field(queryset: QuerySet, **kwargs: Any) -> serializers.PrimaryKeyRelatedField:
+    """A related record given by id; ids beyond the database's range are refused as unknown."""
+    return BoundedRelatedField(queryset=queryset, **kwargs)
+
+
+class BoundedRelatedField(serializers.PrimaryKeyRelatedField):
+    def to_internal_value(self, data: Any) -> Model:
+        if isinstance(data, bool) or (isinstance(data, int | str) and str(data).lstrip("-").isdigit()
+                                      and not 0 < int(data) <= MAX_DATABASE_ID):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class RolePermission(BasePermission):
+    """Reads need the view's `read_area`; writes ask the view's `may_write(user, record)` policy function."""
+
+    message = _("Your role may not do this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and can_read_area(request.user, view.read_area))
+
+    def has_object_permission(self, request: Request, view: Any, obj: Model) -> bool:
+        return True  # writes on a record are checked by the view's policy (RecordViewSet.check_write)
+
+
+class RecordViewSet(GenericViewSet):
+    """A resource addressed by id or `ext:<external id>`, guarded by crm.permissions."""
+
+    permission_classes = [RolePermission]
+    pagination_class = Pagination
+    filter_backends = [
+        DjangoFilterBackend,
+        filters.SearchFilter,
+        filters.OrderingFilter,
+    ]
+    read_area: str = "customers"
+    lookup_value_regex = r"[^/]+"
+
+    def check_permissions(self, request: Request) -> None:
+        # DRF throttles after the permission check, so an anonymous caller (guessing tokens, say) would get
+        # 401s forever; counting them first puts the per-address rate in front of every resource.
+        if not request.user.is_authenticated:
+            self.check_throttles(request)
+        super().check_permissions(request)
+
+    def get_object(self) -> Model:
+        value = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        queryset = self.filter_queryset_for_detail(self.get_queryset())
+        has_external_id = any(field.name == "external_id" for field in queryset.model._meta.fields)
+        if has_external_id and value.startswith(EXTERNAL_ID_PREFIX) and len(value) > len(EXTERNAL_ID_PREFIX):
+            record = get_object_or_404(queryset, external_id=value[len(EXTERNAL_ID_PREFIX):])
+        elif value.isdigit() and 0 < int(value) <= MAX_DATABASE_ID:
+            record = get_object_or_404(queryset, pk=int(value))
+        else:
+            raise Http404(_("No record has this id."))
+        self.check_object_permissions(self.request, record)
+        return record
+
+    def filter_queryset_for_detail(self, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+    def check_write(self, allowed: bool) -> None:
+        """Refuse with 403 unless the policy function said yes."""
+        if not allowed:
+            self.permission_denied(self.request, message=_("Your role may not change this record."))
+
+    def expected_version(self, data: dict | None = None) -> int | None:
+        """The version the client last read: `version` in the body, else the If-Match header."""
+        if data and data.get("version") is not None:
+            return data["version"]
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return None
+        value = header.strip().removeprefix("W/").strip('"')
+        if not value.isdigit() or not 0 < int(value) <= MAX_DATABASE_ID:
+            raise ValidationError({"If-Match": [_("Give the record's version, a whole number.")]})
+        return int(value)
+
+    def validated(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def respond_with(view: RecordViewSet, record: Model, serializer_class: type | None = None,
+                 status_code: int = 200) -> Response:
+    """The record as the resource shows it."""
+    serializer = (serializer_class or view.get_serializer_class())(record, context=view.get_serializer_context())
+    return Response(serializer.data, status=status_code)
+

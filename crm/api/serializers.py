@@ -1,0 +1,203 @@
+"""Shapes of the CRM resources: read serializers show records, input serializers validate what a client
+sends before a service is called. No serializer saves a model."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.api.base import MAX_DATABASE_ID, VersionSerializer, record_field
+from crm.models import (
+    Activity,
+    ActivityKind,
+    Campaign,
+    CampaignSpend,
+    Company,
+    Contact,
+    Deal,
+    DealKind,
+    Language,
+    LostReason,
+    Pipeline,
+    Stage,
+    Team,
+    User,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "email", "role", "team", "language", "is_active"]
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "external_id", "name", "owner", "created_at", "churned_at", "churn_reason", "version"]
+
+
+class CompanyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    owner = record_field(User.objects.all(), required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+
+
+class CompanyUpdateSerializer(VersionSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    owner = record_field(User.objects.all(), required=False, allow_null=True)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "external_id", "first_name", "last_name", "email", "phone", "company", "source_campaign",
+                  "owner", "language", "created_at", "churned_at", "churn_reason", "version"]
+
+
+class ContactFieldsSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    company = record_field(Company.objects.all(), required=False, allow_null=True)
+    source_campaign = record_field(Campaign.objects.all(), required=False, allow_null=True)
+    owner = record_field(User.objects.all(), required=False, allow_null=True)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+
+
+class ContactCreateSerializer(ContactFieldsSerializer):
+    first_name = serializers.CharField(max_length=100)
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+
+
+class ContactUpdateSerializer(ContactFieldsSerializer, VersionSerializer):
+    pass
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    spend_total = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True,
+                                           help_text=_("Everything spent on the campaign, in the base currency."))
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "external_id", "name", "channel", "spend_total"]
+
+
+class CampaignSpendSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CampaignSpend
+        fields = ["id", "campaign", "date", "amount"]
+
+
+class CampaignSpendCreateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+
+class StageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stage
+        fields = ["id", "external_id", "pipeline", "name", "position", "probability", "idle_days"]
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    stages = StageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "external_id", "name", "stages"]
+
+
+class LostReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LostReason
+        fields = ["id", "name"]
+
+
+class DealSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deal
+        fields = ["id", "external_id", "title", "pipeline", "stage", "contact", "company", "owner", "amount",
+                  "currency", "exchange_rate", "amount_base", "kind", "campaign", "status", "created_at",
+                  "closed_at", "lost_reason", "lost_note", "updated_at", "version"]
+
+
+class DealFieldsSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    contact = record_field(Contact.objects.all(), required=False)
+    company = record_field(Company.objects.all(), required=False, allow_null=True)
+    owner = record_field(User.objects.all(), required=False, allow_null=True)
+    amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False,
+                                      help_text=_("ISO 4217 code; the base currency when left out."))
+    exchange_rate = serializers.DecimalField(max_digits=24, decimal_places=10, min_value=0, required=False,
+                                             allow_null=True)
+    kind = serializers.ChoiceField(choices=DealKind.choices, required=False)
+    campaign = record_field(Campaign.objects.all(), required=False, allow_null=True)
+
+
+class DealCreateSerializer(DealFieldsSerializer):
+    title = serializers.CharField(max_length=200)
+    stage = record_field(Stage.objects.all(), help_text=_("The first stage; the pipeline is the stage's."))
+    contact = record_field(Contact.objects.all())
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+
+
+class DealUpdateSerializer(DealFieldsSerializer, VersionSerializer):
+    pass
+
+
+class DealMoveSerializer(VersionSerializer):
+    stage = record_field(Stage.objects.all())
+    at = serializers.DateTimeField(required=False, help_text=_("When the deal moved; now when left out."))
+
+
+class DealWinSerializer(VersionSerializer):
+    at = serializers.DateTimeField(required=False, help_text=_("When the deal was won; now when left out."))
+    exchange_rate = serializers.DecimalField(max_digits=24, decimal_places=10, min_value=0, required=False)
+
+
+class DealLoseSerializer(VersionSerializer):
+    at = serializers.DateTimeField(required=False, help_text=_("When the deal was lost; now when left out."))
+    lost_reason = record_field(LostReason.objects.all(), required=False, allow_null=True)
+    lost_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class BoardStageSerializer(serializers.Serializer):
+    stage = serializers.IntegerField()
+    name = serializers.CharField()
+    position = serializers.IntegerField()
+    count = serializers.IntegerField(help_text=_("Open deals in the stage."))
+    amount_base = serializers.DecimalField(max_digits=24, decimal_places=2,
+                                           help_text=_("Sum of their amounts in the base currency."))
+
+
+class BoardQuerySerializer(serializers.Serializer):
+    pipeline = serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID)
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "subject", "body", "contact", "company", "deal", "owner", "due_at", "done_at",
+                  "created_at"]
+
+
+class ActivityCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    contact = record_field(Contact.objects.all(), required=False, allow_null=True)
+    company = record_field(Company.objects.all(), required=False, allow_null=True)
+    deal = record_field(Deal.objects.all(), required=False, allow_null=True)
+    owner = record_field(User.objects.all(), required=False, allow_null=True,
+                         help_text=_("Whose activity or task it is; the caller when left out."))
+    due_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("Tasks only."))

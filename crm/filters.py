@@ -1,0 +1,103 @@
+"""Search, filter and sort controls of the contact, company and deal lists (django-filter).
+
+The same filter sets drive the pages and their CSV exports, so an export is exactly the list shown.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Campaign, Company, Contact, Deal, DealKind, DealStatus, Pipeline, Stage, User
+
+
+def _staff(request: object = None) -> QuerySet[User]:
+    return User.objects.filter(is_active=True).order_by("full_name", "username")
+
+
+class ChurnedFilter(django_filters.ChoiceFilter):
+    """Churned customers only, or those who have not churned."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("choices", [("yes", _("Churned")), ("no", _("Not churned"))])
+        kwargs.setdefault("empty_label", _("Any"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value not in ("yes", "no"):
+            return qs
+        return qs.filter(churned_at__isnull=value == "no")
+
+
+class ContactFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
+    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("Company"), empty_label=_("Any"))
+    source_campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Source campaign"),
+                                                      empty_label=_("Any"))
+    churned = ChurnedFilter(label=_("Churned"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("last_name", "name"), ("email", "email"), ("company__name", "company"), ("created_at", "created")),
+        field_labels={"last_name": _("Name"), "email": _("Email"), "company__name": _("Company"),
+                      "created_at": _("Created")},
+        label=_("Sort by"), empty_label=_("Default order"),
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["q", "owner", "company", "source_campaign", "churned"]
+
+    def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
+        condition = Q()
+        for word in value.split():
+            condition &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+                          | Q(phone__icontains=word) | Q(company__name__icontains=word))
+        return queryset.filter(condition)
+
+
+class CompanyFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
+    churned = ChurnedFilter(label=_("Churned"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("created_at", "created"), ("contact_count", "contacts")),
+        field_labels={"name": _("Name"), "created_at": _("Created"), "contact_count": _("Contacts")},
+        label=_("Sort by"), empty_label=_("Default order"),
+    )
+
+    class Meta:
+        model = Company
+        fields = ["q", "owner", "churned"]
+
+
+class DealFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=DealStatus.choices, label=_("Status"), empty_label=_("Any"))
+    pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), label=_("Pipeline"),
+                                                empty_label=_("Any"))
+    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.select_related("pipeline"), label=_("Stage"),
+                                             empty_label=_("Any"))
+    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
+    kind = django_filters.ChoiceFilter(choices=DealKind.choices, label=_("Kind"), empty_label=_("Any"))
+    campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Campaign"),
+                                                empty_label=_("Any"))
+    company = django_filters.NumberFilter(field_name="company_id", widget=forms.HiddenInput)
+    contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
+    ordering = django_filters.OrderingFilter(
+        fields=(("title", "title"), ("amount_base", "amount"), ("created_at", "created"), ("closed_at", "closed"),
+                ("stage__position", "stage")),
+        field_labels={"title": _("Title"), "amount_base": _("Amount"), "created_at": _("Created"),
+                      "closed_at": _("Closed"), "stage__position": _("Stage")},
+        label=_("Sort by"), empty_label=_("Default order"),
+    )
+
+    class Meta:
+        model = Deal
+        fields = ["q", "status", "pipeline", "stage", "owner", "kind", "campaign"]
+
+    def search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
+        condition = Q()
+        for word in value.split():
+            condition &= (Q(title__icontains=word) | Q(company__name__icontains=word)
+                          | Q(contact__last_name__icontains=word) | Q(contact__first_name__icontains=word))
+        return queryset.filter(condition)

@@ -1,0 +1,180 @@
+"""Forms of the sales pages. They validate input only: the views hand the cleaned data to `crm.services`."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import (
+    ActivityKind,
+    Company,
+    Contact,
+    Deal,
+    LostReason,
+    Role,
+    Stage,
+    User,
+)
+
+
+def assignable_owners() -> QuerySet[User]:
+    """Who can own a contact, company or deal: active staff of the selling roles."""
+    return (User.objects.filter(is_active=True, role__in=[Role.SALES, Role.MANAGER, Role.ADMIN])
+            .order_by("full_name", "username"))
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the named field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for name, field_errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version of the record the editor loaded, so a concurrent edit is refused, not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, can_reassign: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            if can_reassign:
+                self.fields["owner"].queryset = assignable_owners()
+            else:
+                del self.fields["owner"]
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def changes(self) -> dict[str, Any]:
+        """The model fields of this form with their cleaned values, for the update service."""
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
+
+
+class ContactForm(VersionedForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "company", "source_campaign", "owner", "language"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not (cleaned.get("first_name") or cleaned.get("last_name") or cleaned.get("email")):
+            raise ValidationError(_("Give a name or an email address."))
+        return cleaned
+
+
+class CompanyForm(VersionedForm):
+    class Meta:
+        model = Company
+        fields = ["name", "owner"]
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Stage) -> str:
+        return f"{obj.pipeline.name} / {obj.name}"
+
+
+class DealForm(VersionedForm):
+    """Creates a deal (with its starting stage) or edits one (stage and status change on the board)."""
+
+    pipeline_stage = StageChoiceField(queryset=Stage.objects.select_related("pipeline")
+                                      .order_by("pipeline__name", "position", "id"), label=_("Stage"))
+
+    class Meta:
+        model = Deal
+        fields = ["title", "pipeline_stage", "contact", "company", "owner", "amount", "currency", "exchange_rate",
+                  "kind", "campaign"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["pipeline_stage"]
+        else:
+            self.initial.setdefault("currency", settings.CRM_CURRENCY)
+        self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name", "id")
+        self.fields["currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters"})
+
+    def clean_amount(self) -> Any:
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise ValidationError(_("Amount cannot be negative."))
+        return amount
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise ValidationError(_("Use a three-letter currency code such as USD."))
+        return currency
+
+
+class DealMoveForm(forms.Form):
+    """One card's move: the stage it goes to and the version of the deal the board showed."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.all(), label=_("Move to stage"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DealCloseForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("won", _("Won")), ("lost", _("Lost"))], label=_("Outcome"),
+                                widget=forms.RadioSelect)
+    exchange_rate = forms.DecimalField(label=_("Exchange rate"), required=False, min_value=0, max_digits=24,
+                                       decimal_places=10,
+                                       help_text=_("Base currency per unit of the deal's currency."))
+    lost_reason = forms.ModelChoiceField(queryset=LostReason.objects.all(), label=_("Lost reason"),
+                                         required=False)
+    lost_note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, needs_rate: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not needs_rate:  # a deal in the base currency has no rate to ask for
+            del self.fields["exchange_rate"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("outcome") == "lost" and not cleaned.get("lost_reason"):
+            self.add_error("lost_reason", _("Choose why the deal was lost."))
+        return cleaned
+
+
+class ChurnForm(forms.Form):
+    churned_at = forms.DateTimeField(label=_("Churned at"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"), initial=ActivityKind.CALL)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    due_at = forms.DateTimeField(label=_("Due at"), required=False, help_text=_("Tasks only."),
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                            format="%Y-%m-%dT%H:%M"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("due_at") and cleaned.get("kind") != ActivityKind.TASK:
+            self.add_error("due_at", _("Only tasks have a due date."))
+        return cleaned
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), required=False)
+    content = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            try:
+                cleaned["content"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", _("The file is not UTF-8 text."))
+        elif not cleaned.get("content"):
+            self.add_error("file", _("Choose a CSV file."))
+        return cleaned

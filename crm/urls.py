@@ -1,0 +1,34 @@
+"""Sales pages: contacts, companies, deals and their board, tasks, search, CSV import."""
+
+from django.urls import path
+
+from crm.views import activities, customers, deals, imports, search
+
+app_name = "crm"
+
+urlpatterns = [
+    path("contacts/", customers.contact_list, name="contact_list"),
+    path("contacts/new/", customers.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", customers.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", customers.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/churn/", customers.contact_churn, name="contact_churn"),
+    path("companies/", customers.company_list, name="company_list"),
+    path("companies/new/", customers.company_create, name="company_create"),
+    path("companies/<int:pk>/", customers.company_detail, name="company_detail"),
+    path("companies/<int:pk>/edit/", customers.company_edit, name="company_edit"),
+    path("companies/<int:pk>/churn/", customers.company_churn, name="company_churn"),
+    path("import/<slug:kind>/", imports.csv_import, name="csv_import"),
+    path("deals/", deals.deal_list, name="deal_list"),
+    path("deals/new/", deals.deal_create, name="deal_create"),
+    path("deals/board/", deals.deal_board_default, name="deal_board_default"),
+    path("deals/board/<int:pipeline_id>/", deals.deal_board, name="deal_board"),
+    path("deals/<int:pk>/", deals.deal_detail, name="deal_detail"),
+    path("deals/<int:pk>/edit/", deals.deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/move/", deals.deal_move, name="deal_move"),
+    path("deals/<int:pk>/close/", deals.deal_close, name="deal_close"),
+    path("deals/<int:pk>/reopen/", deals.deal_reopen, name="deal_reopen"),
+    path("<target>/<int:pk>/activities/", activities.activity_log, name="activity_log"),
+    path("tasks/", activities.task_list, name="task_list"),
+    path("tasks/<int:pk>/done/", activities.task_toggle, name="task_toggle"),
+    path("search/", search.search, name="search"),
+]

@@ -1,0 +1,234 @@
+"""Contacts and companies: lists, detail pages with their timeline and history, forms, churn."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm import selectors, services
+from crm.concurrency import StaleEditError
+from crm.filters import CompanyFilter, ContactFilter
+from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactForm, add_service_error
+from crm.models import Company, Contact
+from crm.permissions import (
+    can_create_deal,
+    can_edit_customers,
+    can_read_customers,
+    can_read_deals,
+    can_read_tickets,
+    can_reassign,
+)
+from crm.views.common import csv_response, error_messages, paginate, query_without_page, require, wants_csv
+
+CONTACT_CSV_COLUMNS = [
+    ("id", lambda c: c.pk), ("first_name", lambda c: c.first_name), ("last_name", lambda c: c.last_name),
+    ("email", lambda c: c.email), ("phone", lambda c: c.phone), ("company", lambda c: c.company),
+    ("source_campaign", lambda c: c.source_campaign), ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("language", lambda c: c.language), ("created_at", lambda c: c.created_at),
+    ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
+    ("external_id", lambda c: c.external_id),
+]
+COMPANY_CSV_COLUMNS = [
+    ("id", lambda c: c.pk), ("name", lambda c: c.name), ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("contacts", lambda c: c.contact_count), ("created_at", lambda c: c.created_at),
+    ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
+    ("external_id", lambda c: c.external_id),
+]
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    require(can_read_customers(request.user))
+    filterset = ContactFilter(request.GET, queryset=selectors.contact_list())
+    contacts = filterset.qs
+    if wants_csv(request):
+        return csv_response("contacts.csv", CONTACT_CSV_COLUMNS, contacts.iterator(chunk_size=500))
+    return render(request, "crm/contact_list.html", {
+        "filter": filterset, "page_obj": paginate(request, contacts), "query": query_without_page(request),
+        "can_edit": can_edit_customers(request.user), "nav_current": "contacts",
+    })
+
+
+@login_required
+def company_list(request: HttpRequest) -> HttpResponse:
+    require(can_read_customers(request.user))
+    filterset = CompanyFilter(request.GET, queryset=selectors.company_list())
+    companies = filterset.qs
+    if wants_csv(request):
+        return csv_response("companies.csv", COMPANY_CSV_COLUMNS, companies.iterator(chunk_size=500))
+    return render(request, "crm/company_list.html", {
+        "filter": filterset, "page_obj": paginate(request, companies), "query": query_without_page(request),
+        "can_edit": can_edit_customers(request.user), "nav_current": "companies",
+    })
+
+
+def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_form: ActivityForm | None = None,
+                   churn_form: ChurnForm | None = None) -> HttpResponse:
+    user = request.user
+    is_contact = isinstance(record, Contact)
+    context = {
+        "record": record, "is_contact": is_contact,
+        "activities": selectors.record_activities(record)[:100],
+        "deals": selectors.record_deals(record, user=user) if can_read_deals(user) else None,
+        "history": selectors.record_history(record),
+        "can_edit": can_edit_customers(user), "can_create_deal": can_create_deal(user),
+        "activity_form": activity_form or ActivityForm(),
+        "churn_form": churn_form or ChurnForm(initial={"churned_at": timezone.localtime().replace(second=0,
+                                                                                                  microsecond=0),
+                                                        "version": record.version}),
+        "new_deal_query": f"{'contact' if is_contact else 'company'}={record.pk}",
+        "nav_current": "contacts" if is_contact else "companies",
+    }
+    if is_contact:
+        context["tickets"] = selectors.contact_tickets(record)[:50]
+        context["can_open_tickets"] = can_read_tickets(user)
+        context["responses"] = selectors.contact_survey_responses(record)[:50]
+        return render(request, "crm/contact_detail.html", context)
+    context["contacts"] = record.contacts.select_related("owner")[:100]
+    return render(request, "crm/company_detail.html", context)
+
+
+@login_required
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read_customers(request.user))
+    contact = get_object_or_404(Contact.objects.select_related("company", "owner", "source_campaign"), pk=pk)
+    return _customer_page(request, contact)
+
+
+@login_required
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read_customers(request.user))
+    company = get_object_or_404(Company.objects.select_related("owner"), pk=pk)
+    return _customer_page(request, company)
+
+
+def _edit_page(request: HttpRequest, form: ContactForm | CompanyForm, record: Contact | Company | None,
+               kind: str) -> HttpResponse:
+    return render(request, "crm/record_form.html", {"form": form, "record": record, "kind": kind,
+                                                     "nav_current": kind + "s"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest) -> HttpResponse:
+    require(can_edit_customers(request.user))
+    form = ContactForm(request.POST or None, can_reassign=can_reassign(request.user),
+                       initial={"company": request.GET.get("company")})
+    if request.method == "POST" and form.is_valid():
+        values = form.changes()
+        values.setdefault("owner", request.user)
+        try:
+            contact = services.contact_create(**values)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Contact %s created.") % contact)
+            return redirect("crm:contact_detail", pk=contact.pk)
+    return _edit_page(request, form, None, "contact")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_edit_customers(request.user))
+    contact = get_object_or_404(Contact, pk=pk)
+    form = ContactForm(request.POST or None, instance=contact, can_reassign=can_reassign(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(contact=contact, expected_version=form.cleaned_data["version"],
+                                    **form.changes())
+        except StaleEditError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect("crm:contact_detail", pk=pk)
+    return _edit_page(request, form, contact, "contact")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_create(request: HttpRequest) -> HttpResponse:
+    require(can_edit_customers(request.user))
+    form = CompanyForm(request.POST or None, can_reassign=can_reassign(request.user))
+    if request.method == "POST" and form.is_valid():
+        values = form.changes()
+        values.setdefault("owner", request.user)
+        try:
+            company = services.company_create(**values)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Company %s created.") % company)
+            return redirect("crm:company_detail", pk=company.pk)
+    return _edit_page(request, form, None, "company")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_edit_customers(request.user))
+    company = get_object_or_404(Company, pk=pk)
+    form = CompanyForm(request.POST or None, instance=company, can_reassign=can_reassign(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_update(company=company, expected_version=form.cleaned_data["version"],
+                                    **form.changes())
+        except StaleEditError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Company saved."))
+            return redirect("crm:company_detail", pk=pk)
+    return _edit_page(request, form, company, "company")
+
+
+def _set_churn(request: HttpRequest, record: Contact | Company) -> HttpResponse:
+    require(can_edit_customers(request.user))
+    detail = reverse("crm:contact_detail" if isinstance(record, Contact) else "crm:company_detail", args=[record.pk])
+    clearing = request.POST.get("action") == "clear"
+    form = ChurnForm(request.POST)
+    if clearing:
+        version = request.POST.get("version")
+        try:
+            services.customer_set_churn(customer=record, churned_at=None,
+                                        expected_version=int(version) if version and version.isdigit() else None)
+        except StaleEditError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("No longer marked as churned."))
+        return redirect(detail)
+    if not form.is_valid():
+        return _customer_page(request, record, churn_form=form)
+    try:
+        services.customer_set_churn(customer=record, churned_at=form.cleaned_data["churned_at"],
+                                    reason=form.cleaned_data["reason"],
+                                    expected_version=form.cleaned_data["version"])
+    except StaleEditError as error:
+        form.add_error(None, str(error))
+        return _customer_page(request, record, churn_form=form)
+    except ValidationError as error:
+        error_messages(request, error)
+        return redirect(detail)
+    messages.success(request, _("Marked as churned."))
+    return redirect(detail)
+
+
+@login_required
+@require_POST
+def contact_churn(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_churn(request, get_object_or_404(Contact, pk=pk))
+
+
+@login_required
+@require_POST
+def company_churn(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_churn(request, get_object_or_404(Company, pk=pk))
+

@@ -1,0 +1,216 @@
+"""Deals: the list, the board by stage, a deal's page, its forms, and moving, winning, losing and reopening."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm import selectors, services
+from crm.concurrency import StaleEditError
+from crm.filters import DealFilter
+from crm.forms import ActivityForm, DealCloseForm, DealForm, DealMoveForm, add_service_error
+from crm.models import Contact, Deal, Pipeline
+from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
+from crm.views.common import (
+    back_to,
+    csv_response,
+    error_messages,
+    paginate,
+    query_without_page,
+    require,
+    wants_csv,
+)
+
+DEAL_CSV_COLUMNS = [
+    ("id", lambda d: d.pk), ("title", lambda d: d.title), ("pipeline", lambda d: d.pipeline.name),
+    ("stage", lambda d: d.stage.name), ("status", lambda d: d.status), ("amount", lambda d: d.amount),
+    ("currency", lambda d: d.currency), ("exchange_rate", lambda d: d.exchange_rate),
+    ("amount_base", lambda d: d.amount_base), ("kind", lambda d: d.kind), ("contact", lambda d: d.contact),
+    ("company", lambda d: d.company), ("owner", lambda d: d.owner.username if d.owner else ""),
+    ("created_at", lambda d: d.created_at), ("closed_at", lambda d: d.closed_at),
+    ("external_id", lambda d: d.external_id),
+]
+
+
+@login_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    require(can_read_deals(request.user))
+    filterset = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user))
+    deals = filterset.qs
+    if wants_csv(request):
+        return csv_response("deals.csv", DEAL_CSV_COLUMNS, deals.iterator(chunk_size=500))
+    return render(request, "crm/deal_list.html", {
+        "filter": filterset, "page_obj": paginate(request, deals), "query": query_without_page(request),
+        "can_create": can_create_deal(request.user), "nav_current": "deals",
+    })
+
+
+@login_required
+def deal_board_default(request: HttpRequest) -> HttpResponse:
+    """The board of the first pipeline (the menu's Board link)."""
+    require(can_read_deals(request.user))
+    pipeline = Pipeline.objects.order_by("name", "id").first()
+    if pipeline is None:
+        messages.info(request, _("There is no pipeline yet: an admin creates pipelines and their stages."))
+        return redirect("crm:deal_list")
+    return redirect("crm:deal_board", pipeline_id=pipeline.pk)
+
+
+@login_required
+def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    require(can_read_deals(request.user))
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    columns = selectors.deal_board(pipeline=pipeline, user=request.user)
+    for column in columns:
+        for card in column.cards:
+            card.can_edit = can_edit_deal(request.user, card)
+    return render(request, "crm/deal_board.html", {
+        "pipeline": pipeline, "pipelines": Pipeline.objects.order_by("name", "id"), "columns": columns,
+        "stages": [column.stage for column in columns], "base_currency": settings.CRM_CURRENCY,
+        "nav_current": "board",
+    })
+
+
+def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm | None = None,
+               close_form: DealCloseForm | None = None) -> HttpResponse:
+    may_edit = can_edit_deal(request.user, deal)
+    return render(request, "crm/deal_detail.html", {
+        "deal": deal, "can_edit": may_edit,
+        "stages": deal.pipeline.stages.all(),
+        "stage_entries": deal.stage_entries.select_related("stage").order_by("entered_at", "id"),
+        "activities": selectors.record_activities(deal)[:100],
+        "history": selectors.record_history(deal),
+        "activity_form": activity_form or ActivityForm(),
+        "close_form": close_form or DealCloseForm(initial={"version": deal.version,
+                                                           "exchange_rate": deal.exchange_rate},
+                                                  needs_rate=_needs_rate(deal)),
+        "needs_rate": _needs_rate(deal),
+        "nav_current": "deals",
+    })
+
+
+def _needs_rate(deal: Deal) -> bool:
+    return deal.currency != settings.CRM_CURRENCY
+
+
+def _get_deal(pk: int) -> Deal:
+    return get_object_or_404(Deal.objects.select_related("pipeline", "stage", "contact", "company", "owner",
+                                                         "campaign", "lost_reason"), pk=pk)
+
+
+@login_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read_deals(request.user))
+    return _deal_page(request, _get_deal(pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_create(request: HttpRequest) -> HttpResponse:
+    require(can_create_deal(request.user))
+    initial = {name: request.GET[name] for name in ("contact", "company", "pipeline_stage") if request.GET.get(name)}
+    if "company" not in initial and initial.get("contact", "").isdigit():
+        initial["company"] = Contact.objects.filter(pk=initial["contact"]).values_list("company_id", flat=True).first()
+    form = DealForm(request.POST or None, can_reassign=can_reassign(request.user), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.changes()
+        values.setdefault("owner", request.user)
+        try:
+            deal = services.deal_create(**values)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Deal %s created.") % deal)
+            return redirect("crm:deal_detail", pk=deal.pk)
+    return render(request, "crm/record_form.html", {"form": form, "record": None, "kind": "deal",
+                                                     "nav_current": "deals"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _get_deal(pk)
+    require(can_edit_deal(request.user, deal))
+    form = DealForm(request.POST or None, instance=deal, can_reassign=can_reassign(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deal_update(deal=deal, expected_version=form.cleaned_data["version"], **form.changes())
+        except StaleEditError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Deal saved."))
+            return redirect("crm:deal_detail", pk=pk)
+    return render(request, "crm/record_form.html", {"form": form, "record": deal, "kind": "deal",
+                                                     "nav_current": "deals"})
+
+
+@login_required
+@require_POST
+def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a deal to another stage (a board card's drop or its Move button); refusals come back as messages."""
+    deal = _get_deal(pk)
+    require(can_edit_deal(request.user, deal))
+    fallback = reverse("crm:deal_board", args=[deal.pipeline_id])
+    form = DealMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a stage to move “%s” to.") % deal)
+        return back_to(request, fallback)
+    stage = form.cleaned_data["stage"]
+    try:
+        services.deal_move_stage(deal=deal, stage=stage, expected_version=form.cleaned_data["version"])
+    except StaleEditError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        error_messages(request, error)
+    else:
+        messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.name})
+    return back_to(request, fallback)
+
+
+@login_required
+@require_POST
+def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _get_deal(pk)
+    require(can_edit_deal(request.user, deal))
+    form = DealCloseForm(request.POST, needs_rate=_needs_rate(deal))
+    if not form.is_valid():
+        return _deal_page(request, deal, close_form=form)
+    data = form.cleaned_data
+    won = data["outcome"] == "won"
+    try:
+        services.deal_close(deal=deal, won=won, exchange_rate=data.get("exchange_rate"),
+                            lost_reason=data["lost_reason"], lost_note=data["lost_note"],
+                            expected_version=data["version"])
+    except StaleEditError as error:
+        form.add_error(None, str(error))
+        return _deal_page(request, deal, close_form=form)
+    except ValidationError as error:
+        add_service_error(form, error)
+        return _deal_page(request, deal, close_form=form)
+    messages.success(request, (_("“%s” marked won.") if won else _("“%s” marked lost.")) % deal)
+    return back_to(request, reverse("crm:deal_detail", args=[pk]))
+
+
+@login_required
+@require_POST
+def deal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _get_deal(pk)
+    require(can_edit_deal(request.user, deal))
+    version = request.POST.get("version", "")
+    try:
+        services.deal_reopen(deal=deal, expected_version=int(version) if version.isdigit() else None)
+    except StaleEditError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        error_messages(request, error)
+    else:
+        messages.success(request, _("“%s” reopened.") % deal)
+    return back_to(request, reverse("crm:deal_detail", args=[pk]))
+

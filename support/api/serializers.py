@@ -1,0 +1,59 @@
+"""Shapes of tickets and their messages; input serializers validate before support.services is called."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.api.base import VersionSerializer, record_field
+from crm.models import Contact, User
+from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = ["id", "external_id", "subject", "contact", "assignee", "priority", "channel", "status",
+                  "created_at", "resolved_at", "first_response_at", "first_response_due_at", "resolution_due_at",
+                  "updated_at", "version"]
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=300)
+    contact = record_field(Contact.objects.all())
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.EMAIL)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100_000,
+                                 help_text=_("The customer's first message."))
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+
+
+class TicketUpdateSerializer(VersionSerializer):
+    subject = serializers.CharField(max_length=300, required=False)
+    contact = record_field(Contact.objects.all(), required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+
+
+class TicketAssignSerializer(VersionSerializer):
+    assignee = record_field(User.objects.all(), allow_null=True,
+                            help_text=_("The agent to give the ticket to; null leaves it unassigned."))
+
+
+class TicketResolveSerializer(VersionSerializer):
+    at = serializers.DateTimeField(required=False, help_text=_("When it was resolved; now when left out."))
+    close = serializers.BooleanField(default=False, help_text=_("Close the ticket rather than resolve it."))
+
+
+class TicketMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketMessage
+        fields = ["id", "ticket", "at", "author", "user", "public", "body"]
+
+
+class TicketMessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=100_000)
+    public = serializers.BooleanField(
+        default=True, help_text=_("A public reply the customer sees (true) or an internal note (false)."))
+    author = serializers.ChoiceField(
+        choices=MessageAuthor.choices, default=MessageAuthor.AGENT,
+        help_text=_("`customer` records a message the customer sent (from another channel)."))
+    at = serializers.DateTimeField(required=False, help_text=_("When it was written; now when left out."))

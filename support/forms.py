@@ -1,0 +1,118 @@
+"""Forms of the ticket pages and the public support form.
+
+Edit forms carry the `version` the page showed; the services compare it with the stored one and
+refuse a stale edit (`crm.concurrency.StaleEditError`), which the page shows as a form error.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import User
+from crm.permissions import can_assign_ticket, can_assign_tickets_to_others
+from support.models import Channel, Priority, Ticket, TicketStatus
+from support.selectors import ticket_assignees
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
+        "required": _("This form is out of date: reload the page and make your change again."),
+        "invalid": _("This form is out of date: reload the page and make your change again."),
+        "min_value": _("This form is out of date: reload the page and make your change again."),
+    })
+
+    def clean(self) -> dict[str, object]:
+        """The version is a hidden field: its problem is shown at the top of the form."""
+        cleaned = super().clean()
+        if "version" in self.errors:
+            self.add_error(None, self.errors.pop("version"))
+        return cleaned
+
+
+class ReplyForm(forms.Form):
+    """A public reply to the customer or an internal note; the button pressed says which."""
+
+    REPLY, NOTE = "reply", "note"
+
+    body = forms.CharField(label=_("Message"), max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    kind = forms.ChoiceField(choices=[(REPLY, _("Send reply")), (NOTE, _("Add internal note"))],
+                             widget=forms.HiddenInput, initial=REPLY)
+
+class TicketStatusForm(VersionedForm):
+    status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
+
+    def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # "New" means nobody has worked on it yet: offered only while that is so.
+        if ticket.status != TicketStatus.NEW:
+            self.fields["status"].choices = [(value, label) for value, label in TicketStatus.choices
+                                             if value != TicketStatus.NEW]
+
+
+class TicketAssignForm(VersionedForm):
+    """Managers and admins choose anyone who works tickets (or nobody); support staff only themselves."""
+
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False,
+                                      empty_label=_("Nobody"))
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if can_assign_tickets_to_others(user):
+            self.fields["assignee"].queryset = ticket_assignees()
+        else:
+            self.fields["assignee"].queryset = User.objects.filter(pk=user.pk)
+            self.fields["assignee"].required = True
+
+    def clean_assignee(self) -> User | None:
+        assignee = self.cleaned_data.get("assignee")
+        if not can_assign_ticket(self.user, assignee):
+            raise forms.ValidationError(_("You may assign tickets only to yourself."))
+        return assignee
+
+
+class TicketEditForm(VersionedForm):
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+
+
+class TicketCreateForm(forms.Form):
+    """A ticket opened by staff for a customer (a call, a chat): the contact is found by email or created."""
+
+    email = forms.EmailField(label=_("Customer's email"), max_length=254)
+    name = forms.CharField(label=_("Customer's name"), max_length=200, required=False,
+                           help_text=_("Used only when no contact has this email yet."))
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("Customer's message"), max_length=20000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False,
+                                      empty_label=_("Nobody"))
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["assignee"].queryset = (ticket_assignees() if can_assign_tickets_to_others(user)
+                                            else User.objects.filter(pk=user.pk))
+
+    def clean_assignee(self) -> User | None:
+        assignee = self.cleaned_data.get("assignee")
+        if assignee is not None and not can_assign_ticket(self.user, assignee):
+            raise forms.ValidationError(_("You may assign tickets only to yourself."))
+        return assignee
+
+
+class PublicTicketForm(forms.Form):
+    """The customer-facing form. `website` is a trap for bots: people never see it, so it stays empty."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("Your email"), max_length=254)
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("How can we help?"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
+    website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200,
+                              widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
