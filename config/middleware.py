@@ -28,7 +28,8 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.warning("database unavailable: %s %s (%s)", request.method, request.path, type(exception).__name__)
+        logger.warning("database unavailable: %s %s (%s: %s)", request.method, request.path,
+                       type(exception).__name__, exception)
         message = _("The service is briefly unavailable. Please try again in a few seconds.")
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse({"detail": message}, status=503)

@@ -1,7 +1,11 @@
 """Query-string filters of the CRM lists (django-filter); every list also takes `search` and `ordering`."""
 
+from datetime import UTC, datetime
+
 import django_filters as filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from crm.api.base import MAX_DATABASE_ID
 from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal, DealKind, DealStatus, Stage, User
@@ -20,11 +24,30 @@ class IdFilter(WholeNumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time between the years 1900 and 2999 (in UTC): the databases' range, and the KPIs'."""
+
+    def to_python(self, value: object) -> datetime | None:
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                year = result.astimezone(UTC).year
+            except OverflowError:
+                year = 0
+            if not 1900 <= year <= 2999:
+                raise forms.ValidationError(_("Give a time between the years 1900 and 2999."), code="out_of_range")
+        return result
+
+
+class TimeFilter(filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
 class CompanyFilter(filters.FilterSet):
     external_id = filters.CharFilter()
     owner = IdFilter(field_name="owner_id")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = TimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = TimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Company
@@ -37,8 +60,8 @@ class ContactFilter(filters.FilterSet):
     company = IdFilter(field_name="company_id")
     owner = IdFilter(field_name="owner_id")
     source_campaign = IdFilter(field_name="source_campaign_id")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = TimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = TimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Contact
@@ -74,10 +97,10 @@ class DealFilter(filters.FilterSet):
     campaign = IdFilter(field_name="campaign_id")
     amount_min = filters.NumberFilter(field_name="amount_base", lookup_expr="gte", max_digits=20, decimal_places=2)
     amount_max = filters.NumberFilter(field_name="amount_base", lookup_expr="lte", max_digits=20, decimal_places=2)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    closed_after = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    created_after = TimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = TimeFilter(field_name="created_at", lookup_expr="lt")
+    closed_after = TimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = TimeFilter(field_name="closed_at", lookup_expr="lt")
 
     class Meta:
         model = Deal
@@ -92,7 +115,7 @@ class ActivityFilter(filters.FilterSet):
     deal = IdFilter(field_name="deal_id")
     done = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True,
                                  label="Tasks done (true) or still to do (false)")
-    due_before = filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_before = TimeFilter(field_name="due_at", lookup_expr="lt")
 
     class Meta:
         model = Activity

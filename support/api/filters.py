@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from crm.api.filters import IdFilter
+from crm.api.filters import IdFilter, TimeFilter
 from support.models import Channel, Priority, Ticket, TicketStatus
 
 
@@ -14,10 +14,10 @@ class TicketFilter(filters.FilterSet):
     assignee = IdFilter(field_name="assignee_id")
     unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     contact = IdFilter(field_name="contact_id")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    resolved_after = filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    created_after = TimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = TimeFilter(field_name="created_at", lookup_expr="lt")
+    resolved_after = TimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = TimeFilter(field_name="resolved_at", lookup_expr="lt")
 
     class Meta:
         model = Ticket

@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from crm.api.filters import IdFilter, WholeNumberFilter
+from crm.api.filters import IdFilter, TimeFilter, WholeNumberFilter
 from surveys.models import Invitation, Response, Survey, SurveyKind
 
 
@@ -20,8 +20,8 @@ class InvitationFilter(filters.FilterSet):
     survey = IdFilter(field_name="survey_id")
     contact = IdFilter(field_name="contact_id")
     ticket = IdFilter(field_name="ticket_id")
-    sent_after = filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
-    sent_before = filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="lt")
+    sent_after = TimeFilter(field_name="sent_at", lookup_expr="gte")
+    sent_before = TimeFilter(field_name="sent_at", lookup_expr="lt")
 
     class Meta:
         model = Invitation
@@ -35,8 +35,8 @@ class ResponseFilter(filters.FilterSet):
     ticket = IdFilter(field_name="ticket_id")
     score_min = WholeNumberFilter(field_name="score", lookup_expr="gte", min_value=0, max_value=10)
     score_max = WholeNumberFilter(field_name="score", lookup_expr="lte", min_value=0, max_value=10)
-    answered_after = filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
-    answered_before = filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="lt")
+    answered_after = TimeFilter(field_name="answered_at", lookup_expr="gte")
+    answered_before = TimeFilter(field_name="answered_at", lookup_expr="lt")
 
     class Meta:
         model = Response
