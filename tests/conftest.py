@@ -25,6 +25,15 @@ from tests.factories import (
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_cache_at_start(django_db_setup):
+    """A new test database restarts its ids, so answers cached under a roll-up run's id by an earlier run
+    of the suite (in Redis, which outlives it) must not be read: the cache starts empty."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_local_cache():
     """Answers are cached under a roll-up run's id and time; SQLite reuses the ids of rolled-back rows, so
