@@ -108,11 +108,12 @@ def _worker_environment() -> dict[str, str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_import_queues_a_rollup_that_a_worker_runs(settings):
+def test_import_queues_a_rollup_that_a_worker_runs(settings, monkeypatch):
     settings.CRM_TIME_ZONE = "Asia/Tehran"
     worker = None
     if settings.REDIS_URL:
         assert connection.vendor == "postgresql", "a worker process needs a database it can share"
+        monkeypatch.setitem(app.conf, "task_always_eager", False)
         app.control.purge()
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
