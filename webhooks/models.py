@@ -3,9 +3,12 @@ delivery and each of its attempts."""
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from webhooks.addresses import url_address_problem
 
 
 class EventType(models.TextChoices):
@@ -38,6 +41,12 @@ class Endpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
+
+    def clean(self) -> None:
+        """Refuse a receiver on a private network (see webhooks/addresses.py), whoever registers it."""
+        problem = url_address_problem(self.url) if self.url else None
+        if problem:
+            raise ValidationError({"url": problem})
 
 
 class DeliveryStatus(models.TextChoices):

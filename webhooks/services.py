@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from webhooks.addresses import public_opener
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Endpoint, EventType
 from webhooks.signing import SIGNATURE_HEADER, signature_header
 
@@ -80,12 +81,13 @@ def delivery_attempt(*, delivery_id: int) -> bool:
     started = time.monotonic()
     status_code, error = None, ""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
+        with public_opener().open(request, timeout=TIMEOUT_SECONDS) as answer:
             status_code = answer.status
     except urllib.error.HTTPError as exc:
         status_code, error = exc.code, str(exc.reason)[:1000]
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        error = str(exc)[:1000] or exc.__class__.__name__
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        error = str(reason)[:1000] or reason.__class__.__name__
     duration_ms = int((time.monotonic() - started) * 1000)
     succeeded = status_code is not None and 200 <= status_code < 300
     with transaction.atomic():

@@ -48,6 +48,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_this_machine_allowed(settings):
+    """The test receivers listen on 127.0.0.1; the tests of the private-address guard turn it back on."""
+    settings.CRM_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def receiver():
     server = Receiver()
@@ -126,6 +132,42 @@ def test_only_http_addresses_can_be_registered(db, url):
     with pytest.raises(ValidationError) as error:
         endpoint_register(name="Bad", url=url, secret=SECRET, event_types=[EventType.DEAL_WON])
     assert "url" in error.value.message_dict
+
+
+@pytest.mark.parametrize(("url", "address"), [
+    ("http://127.0.0.1:8000/hook", "127.0.0.1"),
+    ("http://localhost/hook", "127.0.0.1"),
+    ("http://10.1.2.3/", "10.1.2.3"),
+    ("http://192.168.0.10/", "192.168.0.10"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+    ("http://[::1]/", "::1"),
+    ("http://[::ffff:10.0.0.1]/", "::ffff:10.0.0.1"),
+])
+def test_addresses_on_private_networks_are_refused(db, settings, url, address):
+    settings.CRM_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError) as error:
+        endpoint_register(name="Inside", url=url, secret=SECRET, event_types=[EventType.DEAL_WON])
+    assert error.value.message_dict["url"] == [
+        f"This address is on a private network ({address}): webhooks go to public addresses only."]
+
+
+def test_a_public_address_is_accepted(db, settings):
+    settings.CRM_WEBHOOK_ALLOW_PRIVATE = False
+    endpoint = endpoint_register(name="ERP", url="https://93.184.215.14/hooks", secret=SECRET,
+                                 event_types=[EventType.DEAL_WON])
+    assert endpoint.pk
+
+
+def test_a_delivery_that_connects_to_a_private_address_sends_nothing(deal, clients, receiver, settings,
+                                                                      django_capture_on_commit_callbacks):
+    """The address is checked where the connection went, so a name that later resolves inside is caught."""
+    endpoint_register(name="Rebound", url=receiver.url, secret=SECRET, event_types=[EventType.DEAL_WON])
+    settings.CRM_WEBHOOK_ALLOW_PRIVATE = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert clients["sales"].post(f"/api/deals/{deal.pk}/win/", {}, format="json").status_code == 200
+    assert receiver.requests == []
+    attempt = Delivery.objects.get().attempt_log.first()
+    assert (attempt.status_code, attempt.error) == (None, "refused: 127.0.0.1 is a private address")
 
 
 def test_unknown_event_types_are_refused(db):
