@@ -13,30 +13,9 @@ test suite.
 """
 
 import argparse
-import json
-import os
-import statistics
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
-from benchdb import create_postgres_database, drop_postgres_database
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def manage(env: dict[str, str], *args: str) -> float:
-    started = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.monotonic() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+import benchdb
 
 
 def requests_to_measure() -> dict[str, str]:
@@ -73,29 +52,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    url, name = create_postgres_database(base_url, "bench_api")
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.base",
-               DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, DJANGO_DEBUG="0",
-               DJANGO_ALLOWED_HOSTS="testserver,localhost", CRM_API_USER_RATE="1000000/minute",
-               CRM_LOG_LEVEL="WARNING")  # a log line per request would be measured too
-    env.pop("REDIS_URL", None)
-    dataset = ROOT / "bench" / "data" / f"deals-{options.deals}-seed-{options.seed}.jsonl"
-    report: dict[str, object] = {"deals": options.deals, "database": name, "requests_per_list": options.requests}
-    try:
-        if not dataset.exists():
-            dataset.parent.mkdir(parents=True, exist_ok=True)
-            report["generate_seconds"] = round(manage(env, "generate_dataset", "--deals", str(options.deals),
-                                                      "--seed", str(options.seed), "--output", str(dataset)), 1)
-        manage(env, "migrate", "--noinput")
-        report["import_seconds"] = round(manage(env, "import_dataset", str(dataset), "--no-rollup"), 1)
+    with benchdb.scratch_run("bench_api", options, "testserver,localhost", CRM_API_USER_RATE="1000000/minute",
+                             CRM_LOG_LEVEL="WARNING") as (env, report):  # a log line per request would be measured too
+        report["requests_per_list"] = options.requests
+        benchdb.load_business(env, options.deals, options.seed, report)
 
-        os.environ.update(env)
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.db import connection
+        benchdb.setup_django(env)
         from django.test import Client
         from rest_framework.authtoken.models import Token
 
@@ -107,36 +69,17 @@ def main() -> None:
         client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
         lists: dict[str, dict[str, object]] = {}
         for label, path in requests_to_measure().items():
-            statements: list[str] = []
-
-            def count(execute, sql, params, many, context, statements=statements):
-                statements.append(sql)
-                return execute(sql, params, many, context)
-
-            with connection.execute_wrapper(count):
+            with benchdb.counted_statements() as statements:
                 response = client.get(path)
             assert response.status_code == 200, (path, response.status_code, response.content[:300])
             body = response.json()
-            timings = []
-            for _ in range(options.requests):
-                started = time.perf_counter()
-                client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
             lists[label] = {
                 "path": path,
-                "p50_ms": round(statistics.median(timings), 1),
-                "p95_ms": round(percentile(timings, 0.95), 1),
+                **benchdb.time_requests(lambda path=path: client.get(path), options.requests),
                 "queries": len(statements),
                 "matched": body["count"] if isinstance(body, dict) else len(body),
             }
         report["lists"] = lists
-    finally:
-        if not options.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_postgres_database(base_url, name)
-    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

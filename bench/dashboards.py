@@ -12,34 +12,15 @@ Run by hand; not part of the test suite.
 """
 
 import argparse
-import json
 import os
-import statistics
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
-from benchdb import create_postgres_database, drop_postgres_database
+import benchdb
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
     "/dashboards/sales/", "/dashboards/marketing/", "/dashboards/service/", "/dashboards/me/",
     "/kpis/revenue/", "/kpis/revenue/records/", "/dashboards/sales/charts/funnel/csv/",
 ]
-
-
-def manage(env: dict[str, str], *args: str) -> float:
-    started = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.monotonic() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:
@@ -52,36 +33,15 @@ def main() -> None:
                         "run (--keep) on the same server, without importing or rolling up again")
     options = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if options.reuse:
-        name = options.reuse
-        url = base_url.rsplit("/", 1)[0] + "/" + name
-        options.keep = True
-    else:
-        url, name = create_postgres_database(base_url, "bench_dashboards")
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.base",
-               DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40, DJANGO_DEBUG="0",
-               DJANGO_ALLOWED_HOSTS="testserver,localhost",
-               CRM_TIME_ZONE=os.environ.get("CRM_TIME_ZONE", "Asia/Tehran"))
-    env.pop("REDIS_URL", None)
-    dataset = ROOT / "bench" / "data" / f"deals-{options.deals}-seed-{options.seed}.jsonl"
-    report: dict[str, object] = {"deals": options.deals, "database": name, "requests_per_page": options.requests}
-    try:
-        if not options.reuse and not dataset.exists():
-            dataset.parent.mkdir(parents=True, exist_ok=True)
-            report["generate_seconds"] = round(manage(env, "generate_dataset", "--deals", str(options.deals),
-                                                      "--seed", str(options.seed), "--output", str(dataset)), 1)
+    with benchdb.scratch_run("bench_dashboards", options, "testserver,localhost",
+                             CRM_TIME_ZONE=os.environ.get("CRM_TIME_ZONE", "Asia/Tehran")) as (env, report):
+        report["requests_per_page"] = options.requests
         if not options.reuse:
-            manage(env, "migrate", "--noinput")
-            report["import_seconds"] = round(manage(env, "import_dataset", str(dataset), "--no-rollup"), 1)
-            report["rollup_seconds"] = round(manage(env, "rollup_kpis", "--full"), 1)
+            benchdb.load_business(env, options.deals, options.seed, report)
+            report["rollup_seconds"] = round(benchdb.manage(env, "rollup_kpis", "--full"), 1)
 
-        os.environ.update(env)
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.db import connection
+        benchdb.setup_django(env)
+        from django.http import HttpResponseBase
         from django.test import Client
 
         from crm.models import Deal, User
@@ -99,6 +59,13 @@ def main() -> None:
                                                 defaults={"role": "manager", "is_staff": True})
         client = Client()
         client.force_login(manager)
+
+        def fetch(full: str) -> HttpResponseBase:
+            response = client.get(full)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)  # a CSV streams: its time is in the reading
+            return response
+
         pages: dict[str, dict[str, object]] = {}
         for path in PAGES:
             for label, (start, stop, grain) in ranges.items():
@@ -106,37 +73,14 @@ def main() -> None:
                 if path.endswith("/csv/"):
                     query = f"start={start}&end={stop}&grain={grain}"
                 full = f"{path}?{query}"
-                statements: list[str] = []
-
-                def count(execute, sql, params, many, context, statements=statements):
-                    statements.append(sql)
-                    return execute(sql, params, many, context)
-
-                with connection.execute_wrapper(count):
-                    response = client.get(full)
-                    if getattr(response, "streaming", False):
-                        b"".join(response.streaming_content)
+                with benchdb.counted_statements() as statements:
+                    response = fetch(full)
                 assert response.status_code == 200, (full, response.status_code)
-                timings = []
-                for _ in range(options.requests):
-                    started = time.perf_counter()
-                    response = client.get(full)
-                    if getattr(response, "streaming", False):
-                        b"".join(response.streaming_content)
-                    timings.append((time.perf_counter() - started) * 1000)
                 pages[f"{path} {label}"] = {
-                    "p50_ms": round(statistics.median(timings), 1),
-                    "p95_ms": round(percentile(timings, 0.95), 1),
+                    **benchdb.time_requests(lambda full=full: fetch(full), options.requests),
                     "queries": len(statements),
                 }
         report["pages"] = pages
-    finally:
-        if not options.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_postgres_database(base_url, name)
-    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

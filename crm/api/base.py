@@ -1,6 +1,8 @@
 """What every API resource shares: lookup by id or `ext:<external id>`, the version check, pagination,
-and one permission class that asks crm.permissions (the same policy the pages use)."""
+one permission class that asks crm.permissions (the same policy the pages use), and the create and
+change actions (policy 403, input 400, stale version 409 via crm.api.errors, then the record)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -9,8 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework import filters, serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import filters, mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -128,6 +130,43 @@ class RecordViewSet(GenericViewSet):
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    def prepare_new(self, data: dict) -> dict:
+        """Complete or check a new record's validated input before the service sees it (a hook)."""
+        return data
+
+    def create_with(self, service: Callable[..., Model], serializer_class: type[serializers.Serializer],
+                    allowed: bool) -> Response:
+        """The create action: the role's policy, the input, `prepare_new`, the service, 201 with the record."""
+        self.check_write(allowed)
+        data = self.prepare_new(self.validated(serializer_class))
+        return respond_with(self, service(**data), status_code=status.HTTP_201_CREATED)
+
+    def change_with(self, service: Callable[..., Model], serializer_class: type[serializers.Serializer],
+                    policy: Callable[[dict], bool] | None = None, **arguments: Any) -> Response:
+        """A change to one record: the input, the policy on that input, then the service with the rest of the
+        input and the version the client last read (body or If-Match), answered with the changed record."""
+        data = self.validated(serializer_class)
+        if policy is not None:
+            self.check_write(policy(data))
+        version = self.expected_version({"version": data.pop("version", None)})
+        return respond_with(self, service(**arguments, expected_version=version, **data))
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[ID_PATH_PARAMETER]))
+class ReadableRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+    """A resource with a list and a detail; subclasses add the writes their roles may make."""
+
+
+def creates(request_serializer: type, record_serializer: type) -> extend_schema:
+    """The schema of a create action: its input, and the new record with 201."""
+    return extend_schema(request=request_serializer, responses={201: record_serializer})
+
+
+def changes(request_serializer: type | None, record_serializer: type, description: str | None = None) -> extend_schema:
+    """The schema of a change to one record, addressed by id and optionally by the version last read."""
+    return extend_schema(parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER], request=request_serializer,
+                         responses=record_serializer, description=description)
 
 
 def respond_with(view: RecordViewSet, record: Model, serializer_class: type | None = None,

@@ -4,14 +4,21 @@ from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crm import services
 from crm.api import serializers as s
-from crm.api.base import ID_PATH_PARAMETER, IF_MATCH_HEADER, RecordViewSet, respond_with
+from crm.api.base import (
+    ID_PATH_PARAMETER,
+    IF_MATCH_HEADER,
+    ReadableRecordViewSet,
+    changes,
+    creates,
+    respond_with,
+)
 from crm.api.filters import (
     ActivityFilter,
     CampaignFilter,
@@ -32,9 +39,6 @@ from crm.permissions import (
     can_record_spend,
 )
 
-DETAIL = extend_schema(parameters=[ID_PATH_PARAMETER])
-WRITE_DETAIL = extend_schema(parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER])
-
 
 def _owner_change_allowed(user: User, data: dict) -> bool:
     """Handing a record to someone else is a manager's or admin's move."""
@@ -42,8 +46,25 @@ def _owner_change_allowed(user: User, data: dict) -> bool:
     return owner == user or can_reassign(user)
 
 
-@extend_schema_view(retrieve=DETAIL)
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+def _deal_create(*, stage: Stage, **fields: object) -> Deal:
+    """The API names the first stage `stage`; the service calls it `pipeline_stage`."""
+    return services.deal_create(pipeline_stage=stage, **fields)
+
+
+class OwnedRecordViewSet(ReadableRecordViewSet):
+    """Records with an owner: a new one is its creator's, and only managers and admins give one to someone else."""
+
+    def prepare_new(self, data: dict) -> dict:
+        data.setdefault("owner", self.request.user)
+        self.check_write(_owner_change_allowed(self.request.user, data))
+        return data
+
+    def owner_kept_or_allowed(self, data: dict) -> bool:
+        """A change that leaves the owner alone, or one this role may make."""
+        return "owner" not in data or _owner_change_allowed(self.request.user, data)
+
+
+class UserViewSet(ReadableRecordViewSet):
     """Staff, read only (accounts are managed in the admin)."""
 
     read_area = "customers"
@@ -55,8 +76,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSe
     ordering = ["username", "id"]
 
 
-@extend_schema_view(retrieve=DETAIL)
-class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class TeamViewSet(ReadableRecordViewSet):
     """Teams of staff, read only."""
 
     read_area = "customers"
@@ -67,8 +87,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSe
     ordering = ["name", "id"]
 
 
-@extend_schema_view(retrieve=DETAIL)
-class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class CompanyViewSet(OwnedRecordViewSet):
     """Companies: every role reads them; sales, managers and admins create and edit them."""
 
     read_area = "customers"
@@ -79,30 +98,19 @@ class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordVie
     ordering_fields = ["name", "created_at", "id"]
     ordering = ["name", "id"]
 
-    @extend_schema(request=s.CompanyCreateSerializer, responses={201: s.CompanySerializer})
+    @creates(s.CompanyCreateSerializer, s.CompanySerializer)
     def create(self, request: Request) -> Response:
-        self.check_write(can_edit_customers(request.user))
-        data = self.validated(s.CompanyCreateSerializer)
-        data.setdefault("owner", request.user)
-        self.check_write(_owner_change_allowed(request.user, data))
-        company = services.company_create(**data)
-        return respond_with(self, company, status_code=status.HTTP_201_CREATED)
+        return self.create_with(services.company_create, s.CompanyCreateSerializer, can_edit_customers(request.user))
 
-    @extend_schema(request=s.CompanyUpdateSerializer, responses=s.CompanySerializer,
-                   parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER])
+    @changes(s.CompanyUpdateSerializer, s.CompanySerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         company = self.get_object()
         self.check_write(can_edit_customers(request.user))
-        data = self.validated(s.CompanyUpdateSerializer)
-        self.check_write("owner" not in data or _owner_change_allowed(request.user, data))
-        version = data.pop("version", None)
-        company = services.company_update(company=company, expected_version=self.expected_version({"version": version}),
-                                          **data)
-        return respond_with(self, company)
+        return self.change_with(services.company_update, s.CompanyUpdateSerializer, self.owner_kept_or_allowed,
+                                company=company)
 
 
-@extend_schema_view(retrieve=DETAIL)
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class ContactViewSet(OwnedRecordViewSet):
     """Contacts: every role reads them; sales, managers and admins create and edit them."""
 
     read_area = "customers"
@@ -113,30 +121,19 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordVie
     ordering_fields = ["last_name", "first_name", "created_at", "id"]
     ordering = ["last_name", "first_name", "id"]
 
-    @extend_schema(request=s.ContactCreateSerializer, responses={201: s.ContactSerializer})
+    @creates(s.ContactCreateSerializer, s.ContactSerializer)
     def create(self, request: Request) -> Response:
-        self.check_write(can_edit_customers(request.user))
-        data = self.validated(s.ContactCreateSerializer)
-        data.setdefault("owner", request.user)
-        self.check_write(_owner_change_allowed(request.user, data))
-        contact = services.contact_create(**data)
-        return respond_with(self, contact, status_code=status.HTTP_201_CREATED)
+        return self.create_with(services.contact_create, s.ContactCreateSerializer, can_edit_customers(request.user))
 
-    @extend_schema(request=s.ContactUpdateSerializer, responses=s.ContactSerializer,
-                   parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER])
+    @changes(s.ContactUpdateSerializer, s.ContactSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         contact = self.get_object()
         self.check_write(can_edit_customers(request.user))
-        data = self.validated(s.ContactUpdateSerializer)
-        self.check_write("owner" not in data or _owner_change_allowed(request.user, data))
-        version = data.pop("version", None)
-        contact = services.contact_update(contact=contact, expected_version=self.expected_version({"version": version}),
-                                          **data)
-        return respond_with(self, contact)
+        return self.change_with(services.contact_update, s.ContactUpdateSerializer, self.owner_kept_or_allowed,
+                                contact=contact)
 
 
-@extend_schema_view(retrieve=DETAIL)
-class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class CampaignViewSet(ReadableRecordViewSet):
     """Marketing campaigns with their total spend; managers and admins record spend."""
 
     read_area = "marketing"
@@ -170,8 +167,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordVi
         return Response(s.CampaignSpendSerializer(spend).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(retrieve=DETAIL)
-class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class PipelineViewSet(ReadableRecordViewSet):
     """Pipelines with their stages in order, read only."""
 
     read_area = "sales"
@@ -182,8 +178,7 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordVi
     ordering = ["name", "id"]
 
 
-@extend_schema_view(retrieve=DETAIL)
-class StageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class StageViewSet(ReadableRecordViewSet):
     """Pipeline stages, read only."""
 
     read_area = "sales"
@@ -195,13 +190,8 @@ class StageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewS
     ordering = ["pipeline", "position", "id"]
 
 
-def _deal_action(request_serializer: type, description: str) -> extend_schema:
-    return extend_schema(parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER], request=request_serializer,
-                         responses=s.DealSerializer, description=description)
-
-
-@extend_schema_view(retrieve=DETAIL, destroy=WRITE_DETAIL)
-class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+@extend_schema_view(destroy=extend_schema(parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER]))
+class DealViewSet(OwnedRecordViewSet):
     """Deals: sales, managers and admins read all of them; sales edit their own, managers and admins all."""
 
     read_area = "sales"
@@ -217,26 +207,14 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSe
         self.check_write(can_edit_deal(self.request.user, deal))
         return deal
 
-    def _version(self, data: dict) -> int | None:
-        return self.expected_version({"version": data.pop("version", None)})
-
-    @extend_schema(request=s.DealCreateSerializer, responses={201: s.DealSerializer})
+    @creates(s.DealCreateSerializer, s.DealSerializer)
     def create(self, request: Request) -> Response:
-        self.check_write(can_create_deal(request.user))
-        data = self.validated(s.DealCreateSerializer)
-        data.setdefault("owner", request.user)
-        self.check_write(_owner_change_allowed(request.user, data))
-        deal = services.deal_create(pipeline_stage=data.pop("stage"), **data)
-        return respond_with(self, deal, status_code=status.HTTP_201_CREATED)
+        return self.create_with(_deal_create, s.DealCreateSerializer, can_create_deal(request.user))
 
-    @extend_schema(request=s.DealUpdateSerializer, responses=s.DealSerializer,
-                   parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER])
+    @changes(s.DealUpdateSerializer, s.DealSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
-        deal = self._editable_deal()
-        data = self.validated(s.DealUpdateSerializer)
-        self.check_write("owner" not in data or _owner_change_allowed(request.user, data))
-        version = self._version(data)
-        return respond_with(self, services.deal_update(deal=deal, expected_version=version, **data))
+        return self.change_with(services.deal_update, s.DealUpdateSerializer, self.owner_kept_or_allowed,
+                                deal=self._editable_deal())
 
     def destroy(self, request: Request, pk: str) -> Response:
         deal = self._editable_deal()
@@ -244,36 +222,26 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSe
         services.deal_delete(deal=deal)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @_deal_action(s.DealMoveSerializer, "Move an open deal to another stage of its pipeline.")
+    @changes(s.DealMoveSerializer, s.DealSerializer, "Move an open deal to another stage of its pipeline.")
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
-        deal = self._editable_deal()
-        data = self.validated(s.DealMoveSerializer)
-        version = self._version(data)
-        return respond_with(self, services.deal_move_stage(deal=deal, expected_version=version, **data))
+        return self.change_with(services.deal_move_stage, s.DealMoveSerializer, deal=self._editable_deal())
 
-    @_deal_action(s.DealWinSerializer, "Mark an open deal won (a foreign-currency deal needs its exchange rate).")
+    @changes(s.DealWinSerializer, s.DealSerializer,
+             "Mark an open deal won (a foreign-currency deal needs its exchange rate).")
     @action(detail=True, methods=["post"])
     def win(self, request: Request, pk: str) -> Response:
-        deal = self._editable_deal()
-        data = self.validated(s.DealWinSerializer)
-        version = self._version(data)
-        return respond_with(self, services.deal_close(deal=deal, won=True, expected_version=version, **data))
+        return self.change_with(services.deal_close, s.DealWinSerializer, deal=self._editable_deal(), won=True)
 
-    @_deal_action(s.DealLoseSerializer, "Mark an open deal lost, with a reason.")
+    @changes(s.DealLoseSerializer, s.DealSerializer, "Mark an open deal lost, with a reason.")
     @action(detail=True, methods=["post"])
     def lose(self, request: Request, pk: str) -> Response:
-        deal = self._editable_deal()
-        data = self.validated(s.DealLoseSerializer)
-        version = self._version(data)
-        return respond_with(self, services.deal_close(deal=deal, won=False, expected_version=version, **data))
+        return self.change_with(services.deal_close, s.DealLoseSerializer, deal=self._editable_deal(), won=False)
 
-    @_deal_action(s.VersionSerializer, "Reopen a won or lost deal in the stage it closed in.")
+    @changes(s.VersionSerializer, s.DealSerializer, "Reopen a won or lost deal in the stage it closed in.")
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
-        deal = self._editable_deal()
-        data = self.validated(s.VersionSerializer)
-        return respond_with(self, services.deal_reopen(deal=deal, expected_version=self._version(data)))
+        return self.change_with(services.deal_reopen, s.VersionSerializer, deal=self._editable_deal())
 
     @extend_schema(
         parameters=[OpenApiParameter("pipeline", int, required=True, description="The pipeline's id.")],
@@ -301,8 +269,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSe
         return Response(s.BoardStageSerializer(rows, many=True).data)
 
 
-@extend_schema_view(retrieve=DETAIL)
-class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class ActivityViewSet(OwnedRecordViewSet):
     """Calls, emails, meetings, notes and tasks on the timeline of contacts, companies and deals."""
 
     read_area = "sales"
@@ -313,15 +280,14 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordVi
     ordering_fields = ["created_at", "due_at", "id"]
     ordering = ["-created_at", "-id"]
 
-    @extend_schema(request=s.ActivityCreateSerializer, responses={201: s.ActivitySerializer})
+    def prepare_new(self, data: dict) -> dict:
+        if data.get("owner") is None:  # an activity given no owner (or null) is its creator's
+            data["owner"] = self.request.user
+        return super().prepare_new(data)
+
+    @creates(s.ActivityCreateSerializer, s.ActivitySerializer)
     def create(self, request: Request) -> Response:
-        self.check_write(can_edit_customers(request.user))
-        data = self.validated(s.ActivityCreateSerializer)
-        if data.get("owner") is None:
-            data["owner"] = request.user
-        self.check_write(_owner_change_allowed(request.user, data))
-        activity = services.activity_create(**data)
-        return respond_with(self, activity, status_code=status.HTTP_201_CREATED)
+        return self.create_with(services.activity_create, s.ActivityCreateSerializer, can_edit_customers(request.user))
 
     @extend_schema(parameters=[ID_PATH_PARAMETER], request=None, responses=s.ActivitySerializer,
                    description="Tick a task off.")

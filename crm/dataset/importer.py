@@ -157,6 +157,53 @@ class ImportResult:
         }
 
 
+@dataclass
+class _BatchWithRows:
+    """One flush of records that have rows of their own (a deal's stage entries, a ticket's messages): the
+    new records, the changed ones, and the records whose rows are replaced as a whole."""
+
+    now: datetime
+    new: list[dict[str, Any]] = field(default_factory=list)
+    new_rows: list[list[tuple[Any, ...]]] = field(default_factory=list)
+    changed: list[Any] = field(default_factory=list)
+    replace: list[int] = field(default_factory=list)
+    rows: list[tuple[int, list[tuple[Any, ...]]]] = field(default_factory=list)
+    unchanged: int = 0
+
+    def add(self, key: str, values: dict[str, Any], rows: list[tuple[Any, ...]]) -> None:
+        self.new.append({"external_id": key, "updated_at": self.now, **values})
+        self.new_rows.append(rows)
+
+    def update(
+        self, record: Any, values: Mapping[str, Any], rows_changed: bool, rows: list[tuple[Any, ...]]
+    ) -> bool:
+        """Apply the file's values to a stored record (a new version when any differ) and queue its rows
+        for replacement when they differ; True when anything changed."""
+        fields_changed = _apply(record, values)
+        if fields_changed:
+            record.updated_at = self.now
+            record.version += 1
+            self.changed.append(record)
+        if rows_changed:
+            self.replace.append(record.pk)
+            self.rows.append((record.pk, rows))
+        if not (fields_changed or rows_changed):
+            self.unchanged += 1
+        return fields_changed or rows_changed
+
+
+def _stored_rows(
+    model: type[models.Model], parent: str, parent_ids: list[int], order: tuple[str, ...], columns: tuple[str, ...]
+) -> dict[int, list[tuple[Any, ...]]]:
+    """The stored rows of these parent records, in `order`, as tuples of `columns`."""
+    rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for parent_id, *row in (
+        model.objects.filter(**{f"{parent}__in": parent_ids}).order_by(parent, *order).values_list(parent, *columns)
+    ):
+        rows[parent_id].append(tuple(row))
+    return rows
+
+
 class _Item:
     """One parsed record waiting in a batch."""
 
@@ -300,6 +347,24 @@ class Importer:
         if model not in self._inserters:
             self._inserters[model] = BulkInserter(model)
         return self._inserters[model].insert(rows, returning=returning)
+
+    def write_with_rows(
+        self,
+        type_name: str,
+        model: type[models.Model],
+        batch: _BatchWithRows,
+        fields: list[str],
+        row_model: type[models.Model],
+        parent: str,
+        row_dicts: Callable[[int, list[tuple[Any, ...]]], Iterable[dict[str, Any]]],
+    ) -> None:
+        """Insert the batch's new records, update the changed ones, replace the rows that differ, and count."""
+        batch.rows.extend(zip(self.insert(model, batch.new, returning=True), batch.new_rows, strict=True))
+        model.objects.bulk_update(batch.changed, fields)
+        row_model.objects.filter(**{f"{parent}__in": batch.replace}).delete()
+        self.insert(row_model, [row for parent_id, rows in batch.rows for row in row_dicts(parent_id, rows)])
+        updated = len({record.pk for record in batch.changed} | set(batch.replace))
+        self.count(type_name, created=len(batch.new), updated=updated, unchanged=batch.unchanged)
 
     def count(self, type_name: str, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         self.result.counts[type_name] += created + updated + unchanged
@@ -935,19 +1000,14 @@ class Importer:
         contacts = self.lookup(Contact, "contact", {i.data["contact"] for i in items})
         companies = self.lookup(Company, "company", {i.data["company"] for i in items})
         existing = self.existing(Deal, "deal", (i.key for i in items))
-        old_entries: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for deal_id, *entry in (
-            DealStageEntry.objects.filter(deal_id__in=[d.pk for d in existing.values()])
-            .order_by("deal_id", "entered_at", "id")
-            .values_list("deal_id", "stage_id", "entered_at", "exited_at")
-        ):
-            old_entries[deal_id].append(tuple(entry))
-        now = timezone.now()
-        new: list[dict[str, Any]] = []
-        new_entries: list[list[tuple[Any, ...]]] = []
-        changed, replace = [], []
-        histories: list[tuple[int, list[tuple[Any, ...]]]] = []
-        unchanged = 0
+        old_entries = _stored_rows(
+            DealStageEntry,
+            "deal_id",
+            [d.pk for d in existing.values()],
+            ("entered_at", "id"),
+            ("stage_id", "entered_at", "exited_at"),
+        )
+        batch = _BatchWithRows(timezone.now())
         for item in items:
             values = dict(item.data)
             entries = values.pop("entries")
@@ -961,27 +1021,17 @@ class Importer:
             deal = existing.get(item.key)
             if deal is None:
                 self._add_deal_days(*new_days)
-                new.append({"external_id": item.key, "updated_at": now, **values})
-                new_entries.append(entries)
+                batch.add(item.key, values, entries)
                 continue
             before = (deal.status, deal.created_at, deal.closed_at)
-            fields_changed = _apply(deal, values)
-            history_changed = old_entries.get(deal.pk, []) != entries
-            if fields_changed or history_changed:
-                self._add_deal_days(*before, old_entries.get(deal.pk, []))
+            old = old_entries.get(deal.pk, [])
+            if batch.update(deal, values, old != entries, entries):
+                self._add_deal_days(*before, old)
                 self._add_deal_days(*new_days)
-            if fields_changed:
-                deal.updated_at = now
-                deal.version += 1
-                changed.append(deal)
-            if history_changed:
-                replace.append(deal.pk)
-                histories.append((deal.pk, entries))
-            if not (fields_changed or history_changed):
-                unchanged += 1
-        histories.extend(zip(self.insert(Deal, new, returning=True), new_entries, strict=True))
-        Deal.objects.bulk_update(
-            changed,
+        self.write_with_rows(
+            "deal",
+            Deal,
+            batch,
             [
                 "title",
                 "pipeline_id",
@@ -1002,18 +1052,13 @@ class Importer:
                 "updated_at",
                 "version",
             ],
-        )
-        DealStageEntry.objects.filter(deal_id__in=replace).delete()
-        self.insert(
             DealStageEntry,
-            [
+            "deal_id",
+            lambda deal_id, entries: (
                 {"deal_id": deal_id, "stage_id": stage_id, "entered_at": entered_at, "exited_at": exited_at}
-                for deal_id, entries in histories
                 for stage_id, entered_at, exited_at in entries
-            ],
+            ),
         )
-        updated = len({d.pk for d in changed} | set(replace))
-        self.count("deal", created=len(new), updated=updated, unchanged=unchanged)
 
     # -- tickets --------------------------------------------------------------------------------
 
@@ -1097,19 +1142,14 @@ class Importer:
     def flush_ticket(self, items: list[_Item]) -> None:
         contacts = self.lookup(Contact, "contact", {i.data["contact"] for i in items})
         existing = self.existing(Ticket, "ticket", (i.key for i in items))
-        old_thread: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for ticket_id, *message in (
-            TicketMessage.objects.filter(ticket_id__in=[t.pk for t in existing.values()])
-            .order_by("ticket_id", "at", "id")
-            .values_list("ticket_id", "at", "author", "user_id", "public", "body")
-        ):
-            old_thread[ticket_id].append(tuple(message))
-        now = timezone.now()
-        new: list[dict[str, Any]] = []
-        new_threads: list[list[tuple[Any, ...]]] = []
-        changed, replace = [], []
-        threads: list[tuple[int, list[tuple[Any, ...]]]] = []
-        unchanged = 0
+        old_thread = _stored_rows(
+            TicketMessage,
+            "ticket_id",
+            [t.pk for t in existing.values()],
+            ("at", "id"),
+            ("at", "author", "user_id", "public", "body"),
+        )
+        batch = _BatchWithRows(timezone.now())
         for item in items:
             values = dict(item.data)
             messages, thread = values.pop("messages"), values.pop("thread")
@@ -1127,31 +1167,21 @@ class Importer:
             }
             if ticket is None:
                 self._add_ticket_days(*new_days)
-                new.append({"external_id": item.key, "updated_at": now, **values, **due})
-                new_threads.append(messages)
+                batch.add(item.key, {**values, **due}, messages)
                 continue
             before = (ticket.created_at, ticket.resolved_at, ticket.first_response_at)
             if values["status"] == TICKET_RESOLVED and ticket.status == TICKET_CLOSED:
                 values["status"] = TICKET_CLOSED
             if ticket.created_at == values["created_at"] and ticket.priority == values["priority"]:
                 due = {}  # due times are fixed when the ticket is created, by the policy then in force
-            fields_changed = _apply(ticket, {**values, **due})
-            thread_changed = old_thread.get(ticket.pk, []) != thread
-            if fields_changed or thread_changed:
-                self._add_ticket_days(*before, old_thread.get(ticket.pk, []))
+            old = old_thread.get(ticket.pk, [])
+            if batch.update(ticket, {**values, **due}, old != thread, messages):
+                self._add_ticket_days(*before, old)
                 self._add_ticket_days(*new_days)
-            if fields_changed:
-                ticket.updated_at = now
-                ticket.version += 1
-                changed.append(ticket)
-            if thread_changed:
-                replace.append(ticket.pk)
-                threads.append((ticket.pk, messages))
-            if not (fields_changed or thread_changed):
-                unchanged += 1
-        threads.extend(zip(self.insert(Ticket, new, returning=True), new_threads, strict=True))
-        Ticket.objects.bulk_update(
-            changed,
+        self.write_with_rows(
+            "ticket",
+            Ticket,
+            batch,
             [
                 "subject",
                 "contact_id",
@@ -1167,11 +1197,9 @@ class Importer:
                 "updated_at",
                 "version",
             ],
-        )
-        TicketMessage.objects.filter(ticket_id__in=replace).delete()
-        self.insert(
             TicketMessage,
-            [
+            "ticket_id",
+            lambda ticket_id, messages: (
                 {
                     "ticket_id": ticket_id,
                     "at": at,
@@ -1181,12 +1209,9 @@ class Importer:
                     "body": body,
                     "waiting_since": waiting_since,
                 }
-                for ticket_id, messages in threads
                 for at, author, user_id, public, body, waiting_since in messages
-            ],
+            ),
         )
-        updated = len({t.pk for t in changed} | set(replace))
-        self.count("ticket", created=len(new), updated=updated, unchanged=unchanged)
 
     # -- surveys --------------------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 """Ticket endpoints: thin ViewSets that check crm.permissions and call one support.services function."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.api.base import ID_PATH_PARAMETER, IF_MATCH_HEADER, RecordViewSet, respond_with
+from crm.api.base import ID_PATH_PARAMETER, ReadableRecordViewSet, changes, creates, respond_with
 from crm.permissions import can_assign_ticket, can_work_tickets
 from support import services
 from support.api import serializers as s
@@ -14,13 +14,7 @@ from support.api.filters import TicketFilter
 from support.models import Ticket
 
 
-def _ticket_action(request_serializer: type | None, description: str) -> extend_schema:
-    return extend_schema(parameters=[ID_PATH_PARAMETER, IF_MATCH_HEADER], request=request_serializer,
-                         responses=s.TicketSerializer, description=description)
-
-
-@extend_schema_view(retrieve=extend_schema(parameters=[ID_PATH_PARAMETER]))
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordViewSet):
+class TicketViewSet(ReadableRecordViewSet):
     """Tickets: support, managers and admins; support takes tickets, managers and admins reassign them."""
 
     read_area = "support"
@@ -36,43 +30,29 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RecordView
         self.check_write(can_work_tickets(self.request.user))
         return ticket
 
-    def _version(self, data: dict) -> int | None:
-        return self.expected_version({"version": data.pop("version", None)})
-
-    @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
+    @creates(s.TicketCreateSerializer, s.TicketSerializer)
     def create(self, request: Request) -> Response:
-        self.check_write(can_work_tickets(request.user))
-        data = self.validated(s.TicketCreateSerializer)
-        ticket = services.ticket_create(**data)
-        return respond_with(self, ticket, status_code=status.HTTP_201_CREATED)
+        return self.create_with(services.ticket_create, s.TicketCreateSerializer, can_work_tickets(request.user))
 
-    @_ticket_action(s.TicketUpdateSerializer, "Change the subject, contact, priority or channel.")
+    @changes(s.TicketUpdateSerializer, s.TicketSerializer, "Change the subject, contact, priority or channel.")
     def partial_update(self, request: Request, pk: str) -> Response:
-        ticket = self._workable_ticket()
-        data = self.validated(s.TicketUpdateSerializer)
-        version = self._version(data)
-        return respond_with(self, services.ticket_update(ticket=ticket, expected_version=version, **data))
+        return self.change_with(services.ticket_update, s.TicketUpdateSerializer, ticket=self._workable_ticket())
 
-    @_ticket_action(s.TicketAssignSerializer, "Give the ticket to an agent (support may take it themselves; "
-                                              "managers and admins give it to anyone who works tickets).")
+    @changes(s.TicketAssignSerializer, s.TicketSerializer,
+             "Give the ticket to an agent (support may take it themselves; managers and admins give it to anyone "
+             "who works tickets).")
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
-        ticket = self.get_object()
-        data = self.validated(s.TicketAssignSerializer)
-        self.check_write(can_assign_ticket(request.user, data["assignee"]))
-        version = self._version(data)
-        return respond_with(self, services.ticket_assign(ticket=ticket, assignee=data["assignee"],
-                                                         expected_version=version))
+        return self.change_with(services.ticket_assign, s.TicketAssignSerializer,
+                                lambda data: can_assign_ticket(request.user, data["assignee"]),
+                                ticket=self.get_object())
 
-    @_ticket_action(s.TicketResolveSerializer, "Resolve (or close) the ticket.")
+    @changes(s.TicketResolveSerializer, s.TicketSerializer, "Resolve (or close) the ticket.")
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
-        ticket = self._workable_ticket()
-        data = self.validated(s.TicketResolveSerializer)
-        version = self._version(data)
-        return respond_with(self, services.ticket_resolve(ticket=ticket, expected_version=version, **data))
+        return self.change_with(services.ticket_resolve, s.TicketResolveSerializer, ticket=self._workable_ticket())
 
-    @_ticket_action(None, "Reopen a resolved or closed ticket.")
+    @changes(None, s.TicketSerializer, "Reopen a resolved or closed ticket.")
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         ticket = self._workable_ticket()
