@@ -8,7 +8,7 @@ DEMO_DEALS ?= 3000
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium run test check pytest demo clean
+.PHONY: install chromium messages run test check pytest demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,16 @@ $(STAMP): pyproject.toml
 install: $(STAMP) chromium
 
 # The browser tests (tests/e2e) drive Debian's Chromium; Playwright never downloads a browser of its own.
+# GNU gettext extracts and compiles the translations (`make messages`, tests/test_translations.py).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium)
+	@(command -v chromium && command -v msgfmt) >/dev/null 2>&1 || ($(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium gettext)
+
+# Extract new messages into every Persian catalogue, then (after translating them) compile: run it twice.
+messages: export DJANGO_SETTINGS_MODULE := config.settings.test
+messages: $(STAMP)
+	$(MANAGE) makemessages --locale fa --no-obsolete --ignore 'tests/*' --ignore 'bench/*'
+	$(MANAGE) compilemessages --locale fa --ignore '.venv'
 
 # Development server with a demo business: migrate, load demo data once, roll up KPIs, print logins.
 run: export DJANGO_DEBUG ?= 1

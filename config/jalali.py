@@ -6,15 +6,15 @@ and the month names and digits a page shows in English or Persian.
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import jdatetime
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.utils import from_current_timezone, to_current_timezone
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _g
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 MONTH_NAMES_EN = ("Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
@@ -26,6 +26,7 @@ ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _TO_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
 _TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
 _DATE_PATTERN = re.compile(r"^(\d{3,4})[/-](\d{1,2})[/-](\d{1,2})$")
+_TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
 
 
 def persian_active() -> bool:
@@ -48,14 +49,14 @@ def to_jalali(day: date) -> jdatetime.date:
 def to_gregorian(year: int, month: int, day: int) -> date:
     """The Gregorian date of a Jalali one; ValueError (with a readable message) if it does not exist."""
     if not jdatetime.MINYEAR <= year <= jdatetime.MAXYEAR:
-        raise ValueError(_g("There is no year %(year)s here: Jalali years run from %(first)s to %(last)s.")
+        raise ValueError(gettext("There is no year %(year)s here: Jalali years run from %(first)s to %(last)s.")
                          % {"year": year, "first": jdatetime.MINYEAR, "last": jdatetime.MAXYEAR})
     if not 1 <= month <= 12:
-        raise ValueError(_g("There is no month %(month)s: Jalali months run from 1 (Farvardin) to 12 (Esfand).")
+        raise ValueError(gettext("There is no month %(month)s: Jalali months run from 1 (Farvardin) to 12 (Esfand).")
                          % {"month": month})
     length = month_length(year, month)
     if not 1 <= day <= length:
-        raise ValueError(_g("%(month)s %(year)s has %(length)s days: there is no day %(day)s.")
+        raise ValueError(gettext("%(month)s %(year)s has %(length)s days: there is no day %(day)s.")
                          % {"month": month_name(month), "year": year, "length": length, "day": day})
     return jdatetime.date(year, month, day).togregorian()
 
@@ -77,7 +78,7 @@ def parse_jalali_date(text: str) -> date:
     """
     match = _DATE_PATTERN.match(text.strip().translate(_TO_LATIN))
     if match is None:
-        raise ValueError(_g("Enter a Jalali date as YYYY/MM/DD, such as 1403/12/30."))
+        raise ValueError(gettext("Enter a Jalali date as YYYY/MM/DD, such as 1403/12/30."))
     year, month, day = (int(part) for part in match.groups())
     return to_gregorian(year, month, day)
 
@@ -85,24 +86,84 @@ def parse_jalali_date(text: str) -> date:
 def format_jalali(value: date | datetime, pattern: str = "%Y/%m/%d") -> str:
     """`value` in the Jalali calendar with strftime's codes; month names and digits follow the language.
 
-    A datetime is shown on its local date. `%B` is the month's name in the active language.
+    A datetime is shown in the current time zone (`%H:%M` its wall-clock time). `%B` is the month's name
+    in the active language.
     """
     if isinstance(value, datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    jalali = to_jalali(value)
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        jalali = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
+    else:
+        jalali = to_jalali(value)
     pattern = pattern.replace("%B", month_name(jalali.month).replace("%", "%%"))
     return localize_digits(jalali.strftime(pattern))
 
 
+def parse_jalali_datetime(text: str) -> datetime:
+    """A Jalali `YYYY/MM/DD HH:MM` (seconds optional) as a naive Gregorian datetime; no time is midnight.
+
+    Digits may be Persian, Arabic-Indic or Latin. Raises ValueError naming what is wrong, like
+    `parse_jalali_date`, or the hour, minute or second that does not exist.
+    """
+    parts = text.strip().translate(_TO_LATIN).split()
+    if not 1 <= len(parts) <= 2 or _DATE_PATTERN.match(parts[0]) is None:
+        raise ValueError(gettext("Enter a Jalali date and time as YYYY/MM/DD HH:MM, such as 1403/12/30 14:30."))
+    day = parse_jalali_date(parts[0])
+    if len(parts) == 1:
+        return datetime.combine(day, time())
+    match = _TIME_PATTERN.match(parts[1])
+    if match is None:
+        raise ValueError(gettext("Enter the time as HH:MM, such as 14:30."))
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    if hour > 23:
+        raise ValueError(gettext("There is no hour %(hour)s: hours run from 0 to 23.") % {"hour": hour})
+    if minute > 59:
+        raise ValueError(gettext("There is no minute %(minute)s: minutes run from 0 to 59.") % {"minute": minute})
+    if second > 59:
+        raise ValueError(gettext("There is no second %(second)s: seconds run from 0 to 59.") % {"second": second})
+    return datetime.combine(day, time(hour, minute, second))
+
+
 class JalaliDateInput(forms.TextInput):
-    """A text box showing its date in the Jalali calendar, YYYY/MM/DD."""
+    """A text box showing its date in the Jalali calendar, YYYY/MM/DD, with the Jalali picker.
+
+    The value keeps Latin digits, as every number in the HTML does (the Persian pages' font draws them
+    as Persian ones): the picker reads no others, and copied text stays machine-readable. `data-jdp`
+    is what static/crm/jalali-picker.js attaches the picker to; `data-jdp-digits` tells it which
+    digits to draw in its calendar.
+    """
+
+    picker_attrs: dict[str, bool] = {"data-jdp": True, "data-jdp-only-date": True}
 
     def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__({"placeholder": "1403/12/30", "inputmode": "numeric", "dir": "ltr", **(attrs or {})})
+        super().__init__({"placeholder": "1403/12/30", "inputmode": "numeric", "dir": "ltr", "autocomplete": "off",
+                          **self.picker_attrs, **(attrs or {})})
+
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-jdp-digits"] = "fa" if uses_persian_digits() else "latin"
+        return context
 
     def format_value(self, value: object) -> str | None:
+        if isinstance(value, datetime):
+            value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
         if isinstance(value, date):
-            return format_jalali(value)
+            return to_jalali(value).strftime("%Y/%m/%d")
+        return super().format_value(value)
+
+
+class JalaliDateTimeInput(JalaliDateInput):
+    """A text box showing its moment as a Jalali date and time, YYYY/MM/DD HH:MM, in the current time zone."""
+
+    picker_attrs = {"data-jdp": True}
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"placeholder": "1403/12/30 14:30", **(attrs or {})})
+
+    def format_value(self, value: object) -> str | None:
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return jdatetime.datetime.fromgregorian(datetime=value).strftime("%Y/%m/%d %H:%M")
         return super().format_value(value)
 
 
@@ -121,3 +182,59 @@ class JalaliDateField(forms.Field):
             return parse_jalali_date(str(value))
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
+
+
+class JalaliDateTimeField(forms.Field):
+    """A moment typed as a Jalali date and time, cleaned to an aware datetime; impossible ones are refused.
+
+    The wall time is read in the current time zone, exactly as Django's DateTimeField (the English
+    pages' datetime-local inputs) reads it, so both languages store the same instant. The time may be
+    left out: the day's midnight.
+    """
+
+    widget = JalaliDateTimeInput
+    default_error_messages = {
+        "invalid": _("Enter a Jalali date and time as YYYY/MM/DD HH:MM, such as 1403/12/30 14:30."),
+    }
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, datetime):
+            return to_current_timezone(value)
+        return value
+
+    def to_python(self, value: object) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return from_current_timezone(value)
+        if isinstance(value, date):
+            return from_current_timezone(datetime.combine(value, time()))
+        try:
+            moment = parse_jalali_datetime(str(value))
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+        return from_current_timezone(moment)
+
+
+def use_jalali_inputs(form: forms.BaseForm) -> None:
+    """On a Persian page, swap each of the form's date and date-time fields for its Jalali twin.
+
+    Staff then type (or pick) Jalali dates while the cleaned values stay Gregorian, so views and
+    services do not change. Label, required, help text, initial, disabled and custom validators
+    carry over; on other pages the form keeps the browser's own date inputs. Call it at the end of
+    the form's `__init__`.
+    """
+    if not persian_active():
+        return
+    for name, field in list(form.fields.items()):
+        if isinstance(field, forms.DateTimeField):
+            jalali_field: type[forms.Field] = JalaliDateTimeField
+        elif isinstance(field, forms.DateField):
+            jalali_field = JalaliDateField
+        else:
+            continue
+        form.fields[name] = jalali_field(
+            label=field.label, required=field.required, help_text=field.help_text, initial=field.initial,
+            disabled=field.disabled, show_hidden_initial=field.show_hidden_initial, validators=field.validators,
+            error_messages={"required": field.error_messages["required"]}, label_suffix=field.label_suffix,
+        )

@@ -1,7 +1,9 @@
 """Template context shared by every staff page."""
 
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
+from config.jalali import persian_active, uses_persian_digits
 from crm.permissions import can_read_deals, can_read_tickets, role_of
 
 
@@ -13,4 +15,19 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "crm_role": role_of(user) if signed_in else None,
         "nav_deals": signed_in and can_read_deals(user),
         "nav_tickets": signed_in and can_read_tickets(user),
+    }
+
+
+def number_display(request: HttpRequest) -> dict[str, object]:
+    """How the page writes digits, for <html data-digits> and <html data-number-locale>.
+
+    `number_digits` picks the typeface (static/css/fonts.css): "persian" draws the page's Latin digits as
+    Persian ones, "latin" (English pages, or Persian ones with CRM_LATIN_DIGITS) leaves them Latin.
+    `number_locale` is the locale the charts give Intl, asking for Latin digits where the page keeps them.
+    """
+    language = get_language() or "en"
+    persian_digits = uses_persian_digits()
+    return {
+        "number_digits": "persian" if persian_digits else "latin",
+        "number_locale": f"{language}-u-nu-latn" if persian_active() and not persian_digits else language,
     }

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from config.jalali import use_jalali_inputs
 from crm.models import (
     ActivityKind,
     Company,
@@ -147,6 +148,10 @@ class ChurnForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_jalali_inputs(self)
+
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"), initial=ActivityKind.CALL)
@@ -155,6 +160,10 @@ class ActivityForm(forms.Form):
     due_at = forms.DateTimeField(label=_("Due at"), required=False, help_text=_("Tasks only."),
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                             format="%Y-%m-%dT%H:%M"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_jalali_inputs(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -414,3 +414,13 @@ def user_sync_role_group(*, user: User) -> User:
     group = role_groups.get(user.role) or Group.objects.get_or_create(name=user.role)[0]
     user.groups.add(group)
     return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Keep the language this member of staff reads the CRM in."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose English or Persian.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import activities, customers, deals, imports, search
+from crm.views import account, activities, customers, deals, imports, search
 
 app_name = "crm"
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("tasks/", activities.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", activities.task_toggle, name="task_toggle"),
     path("search/", search.search, name="search"),
+    path("account/language/", account.language_switch, name="language_switch"),
 ]

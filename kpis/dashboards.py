@@ -21,15 +21,16 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.jalali import format_jalali, localize_digits, parse_jalali_date, to_jalali
+from config.jalali import format_jalali, localize_digits, month_name, parse_jalali_date, persian_active, to_jalali
 from crm.models import DealKind, Role, Stage
 from crm.permissions import can_read_area, role_of
 from kpis import calculations as calc
 from kpis.catalog import KPIS, NPS, Kpi
 from kpis.dirty import business_zone
+from kpis.formatting import chart_formats
 from kpis.models import DailyMeasure, RollupRun
 from kpis.periods import (
     GRAINS,
@@ -85,6 +86,17 @@ DEFAULT_PRESET = "last_90_days"
 MAX_POINTS = 400
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
+
+
+def offered_presets(current: str = "") -> list[tuple[str, Promise]]:
+    """The presets a page offers, `custom` included: the Jalali ones only on Persian pages.
+
+    Any preset still resolves whoever opens the link; a Jalali one that a shared link chose is also
+    offered on an English page, so the controls show the range the page is showing.
+    """
+    persian = persian_active()
+    return [(key, label) for key, label in PRESETS.items()
+            if persian or key not in JALALI_PRESETS or key == current]
 
 
 def resolve_range(preset: str, today: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:
@@ -230,7 +242,7 @@ def dashboard_query(params: Mapping[str, str], *, today: date) -> DashboardQuery
     if not preset:
         preset = "custom" if (raw_start or raw_end) else DEFAULT_PRESET
     if preset not in PRESETS:
-        problems.append(_g("Unknown range “%(preset)s”: showing the last 90 days.") % {"preset": preset[:40]})
+        problems.append(gettext("Unknown range “%(preset)s”: showing the last 90 days.") % {"preset": preset[:40]})
         preset = DEFAULT_PRESET
     start = end = None
     # calendar=jalali: the dates were typed in the Jalali calendar, so months are read as Jalali months too.
@@ -244,12 +256,12 @@ def dashboard_query(params: Mapping[str, str], *, today: date) -> DashboardQuery
         if len(problems) > known_problems:
             pass  # the Jalali parser has named the impossible date
         elif start is None or end is None:
-            problems.append(_g("A custom range needs a start and an end date (YYYY-MM-DD between 1900 and 2999): "
+            problems.append(gettext("A custom range needs a start and an end date (YYYY-MM-DD between 1900 and 2999): "
                                "showing the last 90 days."))
         elif start > end:
-            problems.append(_g("The end date is before the start date: showing the last 90 days."))
+            problems.append(gettext("The end date is before the start date: showing the last 90 days."))
         elif (end - start).days > MAX_RANGE_DAYS:
-            problems.append(_g("A range may span at most 20 years: showing the last 90 days."))
+            problems.append(gettext("A range may span at most 20 years: showing the last 90 days."))
         else:
             return _with_grain(params, start, end, preset, problems, jalali=jalali_input)
         preset = DEFAULT_PRESET
@@ -264,7 +276,7 @@ def _parse_jalali_date(text: str | None, problems: list[str]) -> date | None:
     try:
         value = parse_jalali_date(text)
     except ValueError as exc:
-        problems.append(_g("“%(text)s”: %(problem)s Showing the last 90 days.")
+        problems.append(gettext("“%(text)s”: %(problem)s Showing the last 90 days.")
                         % {"text": text.strip()[:40], "problem": exc})
         return None
     return value if EARLIEST_DATE <= value <= LATEST_DATE else None
@@ -274,14 +286,14 @@ def _with_grain(params: Mapping[str, str], start: date, end: date, preset: str,
                 problems: list[str], *, jalali: bool = False) -> DashboardQuery:
     grain = (params.get("grain") or "").strip()
     if grain and grain not in GRAINS:
-        problems.append(_g("Unknown grain “%(grain)s”: choose day, week, month, quarter or year, or a Jalali "
+        problems.append(gettext("Unknown grain “%(grain)s”: choose day, week, month, quarter or year, or a Jalali "
                            "month, quarter or year.") % {"grain": grain[:40]})
         grain = ""
     if not grain:
         grain = default_grain(start, end, jalali=jalali)
     fitted = fitting_grain(start, end, grain)
     if fitted != grain:
-        problems.append(_g("%(count)s points are too many for one chart: showing %(grain)s instead.")
+        problems.append(gettext("%(count)s points are too many for one chart: showing %(grain)s instead.")
                         % {"count": point_count(start, end, grain), "grain": GRAIN_LABELS[fitted]})
         grain = fitted
     return DashboardQuery(start=start, end=end, grain=grain, preset=preset, problems=tuple(problems))
@@ -294,17 +306,21 @@ def period_label(first: date, last: date, grain: str) -> str:
     if grain == "year":
         return str(first.year)
     if grain == "quarter":
-        return _g("Q%(quarter)s %(year)s") % {"quarter": (first.month - 1) // 3 + 1, "year": first.year}
+        return gettext("Q%(quarter)s %(year)s") % {"quarter": (first.month - 1) // 3 + 1, "year": first.year}
     if grain == "month":
         return formats.date_format(first, "M Y")
     if grain == "jyear":
         return localize_digits(str(to_jalali(first).year))
     if grain == "jquarter":
         jalali = to_jalali(first)
-        return localize_digits(_g("Q%(quarter)s %(year)s") % {"quarter": (jalali.month - 1) // 3 + 1,
+        return localize_digits(gettext("Q%(quarter)s %(year)s") % {"quarter": (jalali.month - 1) // 3 + 1,
                                                               "year": jalali.year})
     if grain == "jmonth":
         return format_jalali(first, "%B %Y")
+    if persian_active():  # days and weeks: a Persian reader counts dates in the Jalali calendar
+        jalali_first, jalali_last = to_jalali(first), to_jalali(last)
+        label = f"{jalali_first.day} {month_name(jalali_first.month)}"
+        return localize_digits(label if jalali_first.year == jalali_last.year else f"{label} {jalali_first.year}")
     return formats.date_format(first, "j M" if first.year == last.year else "j M Y")
 
 
@@ -643,9 +659,11 @@ class ChartData:
         return not self.rows or all(value is None for ds in self.datasets for value in ds.values)
 
     def payload(self) -> dict[str, object]:
-        """What dashboard.js draws (embedded with json_script): exactly the numbers of the table and CSV."""
+        """What dashboard.js draws (embedded with json_script): exactly the numbers of the table and CSV,
+        with how to write them (amount style and unit patterns) in the page's language."""
         return {
             "kind": self.spec.kind, "title": self.title, "trend": self.trend, "currency": settings.CRM_CURRENCY,
+            **chart_formats(),
             "labels": [row.label for row in self.rows], "links": [row.link for row in self.rows],
             "datasets": [{"key": ds.key, "label": ds.label, "unit": ds.unit, "values": ds.values, "axis": ds.axis,
                           "role": ds.role, "direction": ds.direction} for ds in self.datasets],
@@ -699,7 +717,7 @@ def trend_chart(spec: ChartSpec, query: DashboardQuery, series: Mapping[str, Dai
         kpi = spec.kpis[0]
         expected = [book.expected(kpi, first, last) for first, last in periods]
         if any(value is not None for value in expected):
-            datasets.append(Dataset(key="target", label=_g("Target"), unit=kpi.unit, role="target",
+            datasets.append(Dataset(key="target", label=gettext("Target"), unit=kpi.unit, role="target",
                                     values=[present(kpi, value) if value is not None else None for value in expected]))
     return ChartData(spec=spec, trend=True, rows=rows, datasets=datasets, csv_url=csv_url,
                      dom_id=f"chart-{spec.slug}")

@@ -1,11 +1,22 @@
-"""How KPI numbers read on a page: by unit, in the active language. CSV files keep raw numbers."""
+"""How numbers and amounts read on a page: by unit, in the active language. CSV files keep raw numbers.
+
+Every amount on a page goes through `format_amount` (the dashboards' charts through `chart_formats`),
+so the rial and toman rule lives in one place.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kpis.dashboards import Change
+from config.jalali import persian_active
+
+if TYPE_CHECKING:  # kpis.dashboards imports this module for its chart data
+    from kpis.dashboards import Change
 
 EMPTY = "—"
 
@@ -24,8 +35,80 @@ KIND_LABELS = {
 }
 
 
-def _number(value: float, decimals: int) -> str:
+# Iran's own names for its money, fixed per language like the Jalali month names (config.jalali).
+AMOUNT_UNIT_NAMES = {"rial": {"en": "rial", "fa": "ریال"}, "toman": {"en": "toman", "fa": "تومان"}}
+TOMAN_IN_RIALS = 10
+
+
+@dataclass(frozen=True)
+class AmountStyle:
+    """How amounts in one currency read: divided by `divisor`, then either named by `unit` after the number
+    (rial, toman) or, with no unit, preceded by the ISO code (USD 1,234.50)."""
+
+    currency: str
+    divisor: int
+    unit: str
+    decimals: int
+
+
+def amount_style(currency: str | None = None) -> AmountStyle:
+    """The style of `currency` (the base currency by default). Rials have no smaller coin, so no decimals;
+    with CRM_AMOUNT_UNIT=toman they read as tomans, a tenth of the stored amount."""
+    code = (currency or settings.CRM_CURRENCY).upper()
+    if code != "IRR":
+        return AmountStyle(currency=code, divisor=1, unit="", decimals=2)
+    unit = "toman" if settings.CRM_AMOUNT_UNIT == "toman" else "rial"
+    names = AMOUNT_UNIT_NAMES[unit]
+    return AmountStyle(currency=code, divisor=TOMAN_IN_RIALS if unit == "toman" else 1,
+                       unit=names["fa"] if persian_active() else names["en"], decimals=0)
+
+
+def _number(value: float | Decimal, decimals: int) -> str:
     return number_format(round(float(value), decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def format_amount(value: float | Decimal | None, currency: str | None = None, *, compact: bool = False,
+                  per_day: bool = False) -> str:
+    """An amount stored in `currency` (the base currency by default) as a page shows it, with its unit.
+
+    `compact` drops the decimals of large amounts (cards): from 10,000, or 1,000 a day.
+    """
+    if value is None:
+        return EMPTY
+    style = amount_style(currency)
+    shown = float(value) / style.divisor
+    threshold = 1_000 if per_day else 10_000
+    amount = _number(shown, 0 if compact and abs(shown) >= threshold else style.decimals)
+    if style.unit:
+        text = (_("%(amount)s %(unit)s/day") if per_day else _("%(amount)s %(unit)s")) % {
+            "amount": amount, "unit": style.unit}
+    else:
+        text = (_("%(currency)s %(amount)s/day") if per_day else _("%(currency)s %(amount)s")) % {
+            "currency": style.currency, "amount": amount}
+    # An amount never breaks across lines. The messages keep plain spaces: gettext's extraction reads a
+    # "\u00a0" escape literally, and a message written with one would never find its translation.
+    return text.replace(" ", "\u00a0")
+
+
+def chart_formats() -> dict[str, object]:
+    """What dashboard.js needs to write a chart's numbers as the page does: the base currency's style and
+    the unit patterns, in the active language; `%(value)s` stands for a number the chart formats."""
+    style = amount_style()
+    value = "%(value)s"
+    return {
+        "amount": {
+            "currency": style.currency, "divisor": style.divisor,
+            # None: the chart writes the currency itself (Intl's currency style).
+            "pattern": _("%(amount)s %(unit)s") % {"amount": value, "unit": style.unit} if style.unit else None,
+        },
+        "units": {
+            "hours": _("%(value)s h") % {"value": value},
+            # Translators: a number of days, short enough for a chart's axis.
+            "days": _("%(value)s d") % {"value": value},
+            # Translators: an amount per day, short enough for a chart's axis.
+            "per_day": _("%(value)s/d") % {"value": value},
+        },
+    }
 
 
 def _signed(value: float, decimals: int) -> str:
@@ -34,19 +117,14 @@ def _signed(value: float, decimals: int) -> str:
 
 
 def format_value(value: float | int | None, unit: str, *, compact: bool = False) -> str:
-    """A KPI value with its unit: money with the base currency, a ratio as %, hours and days to 1 decimal.
+    """A KPI value with its unit: money as `format_amount` writes it, a ratio as %, hours and days to 1 decimal.
 
     `compact` drops the cents of large amounts (cards); tables and lists keep them.
     """
     if value is None:
         return EMPTY
     if unit in {"currency", "currency_per_day"}:
-        # Cards drop the cents where they no longer matter: from 10,000, or 1,000 a day.
-        threshold = 1_000 if unit == "currency_per_day" else 10_000
-        amount = _number(value, 0 if compact and abs(value) >= threshold else 2)
-        if unit == "currency_per_day":
-            return _("%(currency)s\u00a0%(amount)s/day") % {"currency": settings.CRM_CURRENCY, "amount": amount}
-        return _("%(currency)s\u00a0%(amount)s") % {"currency": settings.CRM_CURRENCY, "amount": amount}
+        return format_amount(value, compact=compact, per_day=unit == "currency_per_day")
     if unit == "count":
         return _number(value, 0)
     if unit == "ratio":
@@ -66,12 +144,19 @@ def format_value(value: float | int | None, unit: str, *, compact: bool = False)
     return _number(value, 2)
 
 
-def format_change(change: Change | None) -> str:
-    """+12.5 % (relative), +2.3 pp (percentage points of a rate) or +1.2 (a score's difference)."""
+def format_change(change: "Change | None", unit: str | None = None) -> str:
+    """+12.5 % (relative), +2.3 pp (percentage points of a rate) or +1.2 (a score's difference).
+
+    An amount's difference (from a previous period of zero) is written as an amount when `unit` says so:
+    +USD 12,000, or +1,200 toman.
+    """
     if change is None:
         return EMPTY
     if change.mode == "relative" and change.relative is not None:
         return _("%(value)s%%") % {"value": _signed(change.relative * 100, 1)}
     if change.mode == "points":
         return _("%(value)s pp") % {"value": _signed(change.delta * 100, 1)}
+    if unit in {"currency", "currency_per_day"}:
+        text = format_amount(abs(change.delta), compact=True, per_day=unit == "currency_per_day")
+        return f"+{text}" if change.delta > 0 else f"−{text}" if change.delta < 0 else text
     return _signed(change.delta, 2)

@@ -5,10 +5,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.jalali import JalaliDateField, persian_active
+from config.jalali import persian_active, use_jalali_inputs
 from crm.models import Team, User
 from kpis.catalog import CATALOG, KPIS
-from kpis.dashboards import GRAIN_LABELS, PRESETS
+from kpis.dashboards import GRAIN_LABELS, PRESETS, offered_presets
+from kpis.formatting import amount_style
 from kpis.models import Target
 from kpis.periods import GRAINS
 
@@ -23,10 +24,10 @@ class RangeForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = offered_presets(str(self.initial.get("preset") or ""))
+        use_jalali_inputs(self)
         if persian_active():
             # A Persian user types the custom range in the Jalali calendar; `calendar` tells the page so.
-            self.fields["start"] = JalaliDateField(label=_("From"), required=False)
-            self.fields["end"] = JalaliDateField(label=_("To"), required=False)
             self.fields["calendar"] = forms.CharField(initial="jalali", required=False, widget=forms.HiddenInput)
 
 
@@ -47,10 +48,13 @@ class TargetForm(forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
         self.fields["owner"].help_text = _("Leave person and team empty for the whole business.")
         self.fields["team"].queryset = Team.objects.order_by("name")
+        use_jalali_inputs(self)
 
     def clean_value(self) -> Decimal:
         value = self.cleaned_data["value"]
         kpi = KPIS.get(self.cleaned_data.get("kpi_key") or "")
         if kpi is not None and kpi.unit == "ratio":
             return value / 100
+        if kpi is not None and kpi.unit in {"currency", "currency_per_day"}:
+            return value * amount_style().divisor  # typed as the pages show amounts (toman), stored in rial
         return value

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Model, QuerySet, Sum
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.selectors import won_deals_closed_between
@@ -83,9 +83,9 @@ def _breach_of(ticket: Model) -> str:
     late = []
     first_response = ticket.first_response_at or ticket.resolved_at
     if first_response > ticket.first_response_due_at:
-        late.append(_g("first response"))
+        late.append(gettext("first response"))
     if ticket.resolved_at > ticket.resolution_due_at:
-        late.append(_g("resolution"))
+        late.append(gettext("resolution"))
     return ", ".join(late)
 
 

@@ -26,7 +26,6 @@ from kpis.dashboards import (
     DIMENSION_LABELS,
     EARLIEST_DATE,
     LATEST_DATE,
-    PRESETS,
     ChartData,
     DashboardQuery,
     business_today,
@@ -39,6 +38,7 @@ from kpis.dashboards import (
     kpi_page,
     me_chart_data,
     me_page,
+    offered_presets,
 )
 from kpis.dirty import business_zone
 from kpis.formatting import KIND_LABELS, UNIT_LABELS
@@ -60,7 +60,7 @@ def _page_context(request: HttpRequest, query: DashboardQuery) -> dict[str, obje
         "query": query,
         "range_form": RangeForm(initial={"preset": query.preset, "start": query.start, "end": query.end,
                                          "grain": query.grain}),
-        "presets": [(key, label) for key, label in PRESETS.items() if key != "custom"],
+        "presets": [(key, label) for key, label in offered_presets(query.preset) if key != "custom"],
         "can_refresh": can_manage(request.user),
         "business_zone": str(business_zone()),
     }

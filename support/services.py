@@ -252,13 +252,14 @@ def ticket_change_status(*, ticket: Ticket, status: str, expected_version: int |
     return ticket_set_status(ticket=current, status=status)
 
 
-def _contact_for_email(*, email: str, name: str) -> Contact:
-    """The contact writing from `email` (any letter case; the oldest when several share it), else a new one."""
+def _contact_for_email(*, email: str, name: str, language: str = "en") -> Contact:
+    """The contact writing from `email` (any letter case; the oldest when several share it), else a new one
+    who reads `language` (the language of the page or message they wrote in)."""
     contact = Contact.objects.filter(email__iexact=email).order_by("created_at", "id").first()
     if contact is not None:
         return contact
     first_name, _space, last_name = " ".join(name.split()).partition(" ")
-    return contact_create(first_name=first_name, last_name=last_name, email=email)
+    return contact_create(first_name=first_name, last_name=last_name, email=email, language=language)
 
 
 @transaction.atomic
@@ -271,17 +272,20 @@ def ticket_open_for_email(
     channel: str,
     priority: str = Priority.NORMAL,
     assignee: User | None = None,
+    language: str = "en",
 ) -> Ticket:
     """Open a ticket for whoever writes from `email`: their contact, found by address, or a new contact
-    named `name`. `body` is the customer's first message."""
-    contact = _contact_for_email(email=email, name=name)
+    named `name` who reads `language`. `body` is the customer's first message."""
+    contact = _contact_for_email(email=email, name=name, language=language)
     return ticket_create(subject=subject, contact=contact, priority=priority, channel=channel, assignee=assignee,
                          body=body)
 
 
 @transaction.atomic
-def ticket_submit_from_web(*, email: str, name: str, subject: str, body: str) -> Ticket:
-    """A customer's request from the public support form: a web ticket, confirmed by email after commit."""
-    ticket = ticket_open_for_email(email=email, name=name, subject=subject, body=body, channel=Channel.WEB)
+def ticket_submit_from_web(*, email: str, name: str, subject: str, body: str, language: str = "en") -> Ticket:
+    """A customer's request from the public support form: a web ticket, confirmed by email after commit in
+    the contact's language (a new contact gets the language of the form they filled in)."""
+    ticket = ticket_open_for_email(email=email, name=name, subject=subject, body=body, channel=Channel.WEB,
+                                   language=language)
     events.ticket_submitted(ticket_id=ticket.pk)
     return ticket

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -304,7 +304,7 @@ def public_ticket_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.ticket_submit_from_web(email=data["email"], name=data["name"], subject=data["subject"],
-                                            body=data["body"])
+                                            body=data["body"], language=translation.get_language() or "en")
         except ValidationError as error:
             _add_service_errors(form, error)
             return render(request, "support/public_ticket_form.html", {"form": form})

@@ -47,6 +47,16 @@ def _fresh_local_cache():
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A request activates its language in the thread and Django leaves it active afterwards (the next
+    request sets its own); tests run one after another in one thread, so each starts from the default."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _business_settings(settings):
     settings.CRM_TIME_ZONE = "UTC"
     settings.CRM_CURRENCY = "USD"

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.middleware.UserLanguageMiddleware",  # a signed-in user's saved language beats the browser's
+    "crm.middleware.BusinessTimeZoneMiddleware",  # pages read and show CRM_TIME_ZONE wall-clock times
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who made each change
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "crm.context_processors.navigation",
                 "kpis.context_processors.dashboards",
+                "crm.context_processors.number_display",
             ],
         },
     },
@@ -121,6 +124,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fa", _("Persian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Persian separators (٫ ٬) and grouping by thousands; dates as Django's own Persian formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -137,9 +142,17 @@ if CRM_WEEK_START not in WEEKDAYS:
     raise ImproperlyConfigured(f"CRM_WEEK_START must be one of {', '.join(WEEKDAYS)}.")
 # Persian pages write Persian digits (۱۴۰۴) unless CRM_LATIN_DIGITS=1 keeps Latin ones.
 CRM_LATIN_DIGITS = env_bool("CRM_LATIN_DIGITS", False)
+# Webhooks are sent to public addresses only (webhooks/addresses.py); 1 allows receivers on private networks.
+CRM_WEBHOOK_ALLOW_PRIVATE = env_bool("CRM_WEBHOOK_ALLOW_PRIVATE", False)
 CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "USD").strip().upper()
 if len(CRM_CURRENCY) != 3 or not CRM_CURRENCY.isalpha():
     raise ImproperlyConfigured("CRM_CURRENCY must be a three-letter ISO 4217 code, such as USD.")
+# How amounts read: in the currency ("currency"), or for rial books in toman ("toman": a tenth of the amount).
+CRM_AMOUNT_UNIT = os.environ.get("CRM_AMOUNT_UNIT", "currency").strip().lower() or "currency"
+if CRM_AMOUNT_UNIT not in {"currency", "toman"}:
+    raise ImproperlyConfigured("CRM_AMOUNT_UNIT must be currency or toman.")
+if CRM_AMOUNT_UNIT == "toman" and CRM_CURRENCY != "IRR":
+    raise ImproperlyConfigured("CRM_AMOUNT_UNIT=toman needs CRM_CURRENCY=IRR: a toman is ten Iranian rials.")
 # When the nightly KPI roll-up runs, HH:MM in the business's zone.
 try:
     _hour, _minute = (int(part) for part in os.environ.get("CRM_NIGHTLY_ROLLUP_TIME", "01:00").split(":"))

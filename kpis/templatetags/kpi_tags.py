@@ -25,8 +25,8 @@ def kpi_compact(value: float | int | None, unit: str) -> str:
 
 
 @register.filter
-def kpi_change(change: Change | None) -> str:
-    return format_change(change)
+def kpi_change(change: Change | None, unit: str | None = None) -> str:
+    return format_change(change, unit)
 
 
 @register.filter

@@ -2,17 +2,22 @@
  *
  * Every <canvas data-chart-source="ID"> gets a Chart.js chart of the JSON in <script id="ID">:
  *   {kind: "line"|"bar"|"hbar"|"stacked", labels: [...], links: [url|null, ...], currency: "USD",
+ *    amount: {currency: "IRR", divisor: 10, pattern: "%(value)s toman"|null},
+ *    units: {hours: "%(value)s h", days: "%(value)s d", per_day: "%(value)s/d"},
  *    datasets: [{key, label, unit, values: [...], axis: "primary"|"secondary", role: "value"|"target",
  *                direction: "up"|"down"|"none"}]}
- * The page's data table and CSV hold exactly these numbers. Right-to-left pages (document.dir ===
- * "rtl") get right-to-left legends and tooltips and a reversed category axis, so time runs from the
- * right as the text does.
+ * The page's data table and CSV hold exactly these numbers; `amount` and `units` (translated by the
+ * server) say how to write them: an amount with no pattern takes Intl's currency style, one with a
+ * pattern (rial, toman) is divided by `divisor` and named by it. Numbers are written in the locale of
+ * <html data-number-locale> ("fa-u-nu-latn" keeps Latin digits on a Persian page).
+ * Right-to-left pages (document.dir === "rtl") get right-to-left legends and tooltips and a reversed
+ * category axis, so time runs from the right as the text does.
  */
 (function () {
   "use strict";
 
   const rtl = document.dir === "rtl";
-  const locale = document.documentElement.lang || undefined;
+  const locale = document.documentElement.dataset.numberLocale || document.documentElement.lang || undefined;
   const reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   function cssVar(name, fallback) {
@@ -41,21 +46,38 @@
   }
   const targetColour = cssVar("--target", "#5b6475");
 
-  function formatter(unit, currency) {
+  function fill(pattern, text) {
+    return pattern.replace("%(value)s", text);
+  }
+
+  function formatter(unit, spec) {
     const number = (digits) => new Intl.NumberFormat(locale, {maximumFractionDigits: digits});
+    const amount = spec.amount || {currency: spec.currency, divisor: 1, pattern: null};
+    const units = spec.units || {};
+    const money = (compact) => {
+      if (amount.pattern) {
+        const format = new Intl.NumberFormat(locale, compact ? {notation: "compact", maximumFractionDigits: 1}
+          : {maximumFractionDigits: 0});
+        return (v) => fill(amount.pattern, format.format(v / amount.divisor));
+      }
+      const format = new Intl.NumberFormat(locale, compact
+        ? {style: "currency", currency: amount.currency, notation: "compact", maximumFractionDigits: 1}
+        : {style: "currency", currency: amount.currency, maximumFractionDigits: 0});
+      return (v) => format.format(v);
+    };
     switch (unit) {
       case "currency":
-        return (v) => new Intl.NumberFormat(locale, {style: "currency", currency: currency, notation: "compact",
-                                                     maximumFractionDigits: 1}).format(v);
-      case "currency_per_day":
-        return (v) => new Intl.NumberFormat(locale, {style: "currency", currency: currency, maximumFractionDigits: 0})
-          .format(v) + "/d";
+        return money(true);
+      case "currency_per_day": {
+        const perDay = money(false);
+        return (v) => fill(units.per_day || "%(value)s/d", perDay(v));
+      }
       case "ratio":
         return (v) => new Intl.NumberFormat(locale, {style: "percent", maximumFractionDigits: 1}).format(v);
       case "hours":
-        return (v) => number(1).format(v) + " h";
+        return (v) => fill(units.hours || "%(value)s h", number(1).format(v));
       case "days":
-        return (v) => number(1).format(v) + " d";
+        return (v) => fill(units.days || "%(value)s d", number(1).format(v));
       case "score5":
       case "gap":
         return (v) => number(2).format(v);
@@ -123,7 +145,7 @@
       beginAtZero: true,
       stacked: stacked,
       max: stacked ? 1 : undefined,
-      ticks: {maxRotation: 0, autoSkipPadding: 12, callback: (v) => formatter(primaryUnit, spec.currency)(v)},
+      ticks: {maxRotation: 0, autoSkipPadding: 12, callback: (v) => formatter(primaryUnit, spec)(v)},
     };
     if (secondaryUnit) {
       scales[secondAxis] = {
@@ -131,7 +153,7 @@
         position: horizontal ? "top" : (rtl ? "left" : "right"),
         beginAtZero: true,
         grid: {drawOnChartArea: false},
-        ticks: {maxRotation: 0, autoSkipPadding: 12, callback: (v) => formatter(secondaryUnit, spec.currency)(v)},
+        ticks: {maxRotation: 0, autoSkipPadding: 12, callback: (v) => formatter(secondaryUnit, spec)(v)},
       };
     }
 
@@ -157,7 +179,7 @@
               label: (item) => {
                 const value = item.raw;
                 const text = value === null || value === undefined ? "—"
-                  : formatter(item.dataset.unit, spec.currency)(value);
+                  : formatter(item.dataset.unit, spec)(value);
                 return item.dataset.label + ": " + text;
               },
             },
@@ -238,6 +260,10 @@
 
   function start() {
     drawCharts();
+    // The canvas draws with the page's web font only once it has loaded (font-display: swap): draw again then.
+    if (document.fonts && document.fonts.status !== "loaded") {
+      document.fonts.ready.then(drawCharts);
+    }
     showLocalTimes();
     linkRangeControls();
   }

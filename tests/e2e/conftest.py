@@ -67,6 +67,9 @@ def open_browser(chromium, live_server):
     sessions: list[BrowserSession] = []
 
     def open_as(user: object, *, language: str = "en", width: int = 1280, height: int = 900) -> BrowserSession:
+        if getattr(user, "language", language) != language:
+            user.language = language  # staff pages follow the language saved on the user
+            user.save(update_fields=["language"])
         client = Client()
         client.force_login(user)
         context = chromium.new_context(viewport={"width": width, "height": height}, reduced_motion="reduce",

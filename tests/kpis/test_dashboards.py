@@ -677,3 +677,45 @@ def test_csat_and_ces_distributions_are_each_scores_share_of_the_periods_answers
     scores = [f"ces_score_{s}" for s in range(1, 6)]
     assert [number(ces_rows[0][key]) for key in scores] == pytest.approx([2 / 3, 0.0, 1 / 3, 0.0, 0.0], abs=1e-4)
     assert [ces_rows[1][key] for key in scores] == ["", "", "", "", ""]  # no answers: no shares, not zeros
+
+
+# Jalali presets: offered on Persian pages; a shared link with one still works in English
+
+
+def preset_choices(page: str) -> tuple[set[str], set[str]]:
+    links = set(re.findall(r'data-preset="(\w+)"', page))
+    options = set(re.findall(r'<option value="(\w+)"', page.split('name="preset"', 1)[1].split("</select>")[0]))
+    return links, options
+
+
+def test_jalali_presets_are_offered_on_persian_pages_only(manager):
+    english = client_for(manager).get("/dashboards/sales/").content.decode()
+    links, options = preset_choices(english)
+    assert "last_90_days" in links
+    assert "last_90_days" in options
+    assert not {"this_jmonth", "last_jmonth", "this_jquarter", "jyear_to_date"} & (links | options)
+
+    manager.language = "fa"
+    manager.save(update_fields=["language"])
+    persian = client_for(manager).get("/dashboards/sales/", HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    links, options = preset_choices(persian)
+    assert {"this_jmonth", "last_jmonth", "this_jquarter", "jyear_to_date", "last_90_days"} <= links & options
+
+
+def test_a_shared_jalali_preset_still_resolves_on_an_english_page(manager):
+    from datetime import timedelta
+
+    import jdatetime
+
+    from kpis.dashboards import business_today
+
+    response = client_for(manager).get("/dashboards/sales/?preset=last_jmonth")
+    query = response.context["query"]
+    this_month = jdatetime.date.fromgregorian(date=business_today()).replace(day=1)
+    assert (query.preset, query.problems) == ("last_jmonth", ())
+    assert query.end == this_month.togregorian() - timedelta(days=1)
+    assert jdatetime.date.fromgregorian(date=query.start).day == 1
+    links, options = preset_choices(response.content.decode())
+    assert "last_jmonth" in links
+    assert "last_jmonth" in options
+    assert not {"this_jmonth", "this_jquarter", "jyear_to_date"} & (links | options)

@@ -127,6 +127,17 @@ def test_period_labels_name_jalali_months_in_the_page_language(settings):
         assert period_label(first, last, "jmonth") == "فروردین 1404"
 
 
+def test_days_and_weeks_are_named_by_their_jalali_date_in_persian(settings):
+    settings.CRM_LATIN_DIGITS = False
+    week = (date(2024, 12, 30), date(2025, 1, 5))  # 10 Dey 1403 to 16 Dey 1403
+    across_new_year = (date(2025, 3, 17), date(2025, 3, 23))  # 27 Esfand 1403 to 3 Farvardin 1404
+    assert period_label(*week, "week") == "30 Dec 2024"  # the week crosses the Gregorian new year
+    with translation.override("fa"):
+        assert period_label(*week, "week") == "۱۰ دی"
+        assert period_label(*across_new_year, "week") == "۲۷ اسفند ۱۴۰۳"
+        assert period_label(date(2025, 3, 21), date(2025, 3, 21), "day") == "۱ فروردین"
+
+
 def test_custom_range_typed_in_jalali_is_read_and_impossible_dates_are_named():
     query = dashboard_query({"preset": "custom", "calendar": "jalali", "start": "۱۴۰۳/۱۱/۰۱", "end": "1403/12/30"},
                             today=date(2025, 6, 1))
@@ -148,6 +159,12 @@ def business(db):
 def manager_client(db):
     client = Client()
     client.force_login(User.objects.create(username="u-manager", role=Role.MANAGER, is_staff=True))
+    return client
+
+
+def reads_persian(client: Client) -> Client:
+    """The signed-in user of `client` switches to Persian (saved on the user, as the header switch does)."""
+    assert client.post("/account/language/", {"language": "fa"}).status_code == 302
     return client
 
 
@@ -220,9 +237,8 @@ def test_dashboard_by_jalali_month_labels_its_chart_with_jalali_months(business,
     assert response.status_code == 200
     page = response.content.decode()
     assert chart_payload(page, "revenue")["labels"] == ["Dey 1403", "Bahman 1403", "Esfand 1403"]
-    with translation.override("fa"):
-        response = manager_client.get("/dashboards/sales/?preset=custom&start=2024-12-21&end=2025-03-20&grain=jmonth",
-                                       HTTP_ACCEPT_LANGUAGE="fa")
+    response = reads_persian(manager_client).get(
+        "/dashboards/sales/?preset=custom&start=2024-12-21&end=2025-03-20&grain=jmonth")
     labels = chart_payload(response.content.decode(), "revenue")["labels"]
     assert labels == ["دی ۱۴۰۳", "بهمن ۱۴۰۳", "اسفند ۱۴۰۳"]
 
@@ -242,12 +258,12 @@ def test_dashboard_chart_csv_by_jalali_month_holds_the_apis_numbers(business, ma
 
 
 def test_persian_range_form_takes_jalali_dates(business, manager_client):
-    with translation.override("fa"):
-        page = manager_client.get("/dashboards/sales/?preset=custom&start=2024-12-21&end=2025-03-20",
-                                  HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    page = reads_persian(manager_client).get(
+        "/dashboards/sales/?preset=custom&start=2024-12-21&end=2025-03-20").content.decode()
     assert 'name="calendar" value="jalali"' in page
     assert "<bdi>۰۱ دی ۱۴۰۳</bdi>" in page  # the range summary, 21 December 2024
     assert re.search(r'name="start" value="(?:1403/10/01|۱۴۰۳/۱۰/۰۱)"', page)
+    manager_client.post("/account/language/", {"language": "en"})  # a shared Jalali link works in English
     response = manager_client.get("/dashboards/sales/?preset=custom&calendar=jalali&start=۱۴۰۳/۱۰/۰۱"
                                   "&end=۱۴۰۳/۱۲/۳۰&grain=jmonth")
     labels = chart_payload(response.content.decode(), "revenue")["labels"]

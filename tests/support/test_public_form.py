@@ -4,8 +4,10 @@ import pytest
 from celery.exceptions import Retry
 from django.core import mail
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from crm.models import Contact
 from support.models import Channel, MessageAuthor, Ticket
@@ -50,6 +52,19 @@ def test_a_request_opens_a_web_ticket_for_a_new_contact_and_confirms_it(django_c
     assert mail.outbox[0].to == ["grace@example.com"]
     assert f"#{ticket.pk}" in mail.outbox[0].subject
     assert "Cannot log in" in mail.outbox[0].body
+
+
+def test_a_request_from_the_persian_form_makes_a_persian_contact_and_a_persian_confirmation(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(URL, VALID, HTTP_ACCEPT_LANGUAGE="fa")
+
+    ticket = Ticket.objects.get()
+    assert ticket.contact.language == "fa"
+    with translation.override("fa"):
+        expected_subject = render_to_string("emails/support/ticket_confirmation_subject.txt", {"ticket": ticket})
+    assert mail.outbox[0].subject == " ".join(expected_subject.split())
+    assert "درخواست" in mail.outbox[0].subject
 
 
 def test_a_known_email_reuses_its_contact_whatever_the_case(django_capture_on_commit_callbacks):

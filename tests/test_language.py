@@ -1,0 +1,64 @@
+"""Staff read the CRM in the language they chose; customers and the login page follow the browser."""
+
+import pytest
+from django.test import Client
+
+from crm.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_persian_user_gets_right_to_left_persian_pages_whatever_the_browser_asks_for():
+    user = UserFactory(role=Role.SALES, language="fa")
+    response = _client_for(user).get("/contacts/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "fa"
+    assert '<html lang="fa" dir="rtl"' in response.content.decode()
+
+
+def test_an_english_user_gets_english_pages_from_a_persian_browser():
+    user = UserFactory(role=Role.SALES, language="en")
+    response = _client_for(user).get("/contacts/", HTTP_ACCEPT_LANGUAGE="fa")
+    assert '<html lang="en" dir="ltr"' in response.content.decode()
+
+
+def test_the_switch_saves_the_language_for_the_user_and_returns_to_the_page():
+    user = UserFactory(role=Role.SALES, language="en")
+    client = _client_for(user)
+    response = client.post("/account/language/", {"language": "fa", "next": "/contacts/?q=a"})
+    assert response.status_code == 302
+    assert response["Location"] == "/contacts/?q=a"
+    user.refresh_from_db()
+    assert user.language == "fa"
+    # Another device (a new session, no cookie) gets Persian too.
+    assert '<html lang="fa" dir="rtl"' in _client_for(user).get("/").content.decode()
+
+
+def test_the_switch_ignores_an_unknown_language_and_a_foreign_next_page():
+    user = UserFactory(role=Role.SALES, language="en")
+    client = _client_for(user)
+    response = client.post("/account/language/", {"language": "xx", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_the_switch_needs_a_post_with_a_csrf_token():
+    client = Client(enforce_csrf_checks=True)
+    assert client.get("/account/language/").status_code == 405
+    assert client.post("/account/language/", {"language": "fa"}).status_code == 403
+
+
+def test_the_login_page_follows_the_browser_and_the_cookie_the_switch_sets():
+    client = Client()
+    assert '<html lang="fa" dir="rtl"' in client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    client.post("/account/language/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    assert '<html lang="en" dir="ltr"' in page
