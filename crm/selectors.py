@@ -191,7 +191,9 @@ class BoardColumn:
 def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
                now: datetime | None = None) -> list[BoardColumn]:
     """The open deals of a pipeline by stage: each column's count and base-currency total over all its deals,
-    and the `cards_per_stage` most recently updated cards. Three queries whatever the number of deals.
+    and the `cards_per_stage` most recently updated cards. Four queries whatever the number of deals: the
+    cards are ranked on the deals table alone, and only the chosen ones are joined to their contact,
+    company, owner and stage entry (joining all open deals first took seconds at a million deals).
 
     A card's `stage_entered_at` is when it entered its stage; `is_idle` flags it past the stage's idle_days.
     """
@@ -202,11 +204,13 @@ def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
               .annotate(count=Count("id"), total=Sum("amount_base"))}
     entered = (DealStageEntry.objects.filter(deal=OuterRef("pk"), exited_at__isnull=True)
                .order_by("-entered_at", "-id").values("entered_at")[:1])
-    cards = (open_deals.select_related("contact", "company", "owner")
-             .annotate(stage_entered_at=Subquery(entered),
-                       rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                                   order_by=[F("updated_at").desc(), F("id").desc()]))
-             .filter(rank__lte=cards_per_stage).order_by("stage_id", "rank"))
+    chosen = [row["id"] for row in open_deals.order_by()
+              .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                                    order_by=[F("updated_at").desc(), F("id").desc()]))
+              .filter(rank__lte=cards_per_stage).values("id")]
+    cards = (Deal.objects.filter(pk__in=chosen).select_related("contact", "company", "owner")
+             .annotate(stage_entered_at=Subquery(entered))
+             .order_by("stage_id", "-updated_at", "-id"))
     by_stage: dict[int, list[Deal]] = {stage.pk: [] for stage in stages}
     idle_after = {stage.pk: stage.idle_days for stage in stages}
     for card in cards:

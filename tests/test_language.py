@@ -1,10 +1,12 @@
 """Staff read the CRM in the language they chose; customers and the login page follow the browser."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
 from crm.models import Role
-from tests.factories import UserFactory
+from tests.factories import TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +64,15 @@ def test_the_login_page_follows_the_browser_and_the_cookie_the_switch_sets():
     client.post("/account/language/", {"language": "en", "next": "/accounts/login/"})
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fa").content.decode()
     assert '<html lang="en" dir="ltr"' in page
+
+
+def test_dates_read_in_the_business_zone_and_in_jalali_for_a_persian_reader(settings):
+    settings.CRM_TIME_ZONE = "Asia/Tehran"  # UTC+03:30
+    settings.CRM_LATIN_DIGITS = False
+    TicketFactory(subject="Invoice", created_at=datetime(2025, 3, 20, 14, 30, tzinfo=UTC))
+    english = _client_for(UserFactory(role=Role.SUPPORT, language="en")).get("/tickets/?queue=all")
+    assert ">2025-03-20 18:00</time>" in english.content.decode()
+    persian = _client_for(UserFactory(role=Role.SUPPORT, language="fa")).get("/tickets/?queue=all")
+    assert ">۱۴۰۳/۱۲/۳۰ ۱۸:۰۰</time>" in persian.content.decode()  # 30 Esfand 1403, a leap day
+    # The machine-readable instant stays Gregorian.
+    assert 'datetime="2025-03-20T18:00:00+03:30"' in persian.content.decode()

@@ -89,6 +89,8 @@ TEMPLATES = [
                 "kpis.context_processors.dashboards",
                 "crm.context_processors.number_display",
             ],
+            # |local_date and |local_datetime on every page: Jalali for Persian readers.
+            "builtins": ["kpis.templatetags.jalali"],
         },
     },
 ]

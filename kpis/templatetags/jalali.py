@@ -36,7 +36,7 @@ _JALALI_PATTERNS = {
 }
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def local_date(value: date | datetime | None, django_format: str = "SHORT_DATE_FORMAT") -> str:
     """A date as the reader counts dates: Jalali on Persian pages, else Django's `date` filter with
     `django_format`. Only for text people read; links and `datetime` attributes keep `|date`."""
@@ -47,7 +47,7 @@ def local_date(value: date | datetime | None, django_format: str = "SHORT_DATE_F
     return date_filter(value, django_format)
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def local_datetime(value: datetime | None, django_format: str = "SHORT_DATETIME_FORMAT") -> str:
     """A moment in the current time zone, Jalali on Persian pages; see `local_date`."""
     if not isinstance(value, datetime):
