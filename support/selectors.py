@@ -66,11 +66,14 @@ PRIORITY_RANK = Case(
 UNRESOLVED = ~Q(status__in=RESOLVED_STATUSES)
 
 
+def _past_due(now: datetime) -> Q:
+    return Q(first_response_at__isnull=True, first_response_due_at__lt=now) | Q(resolution_due_at__lt=now)
+
+
 def breaching_sla(now: datetime) -> Q:
     """Unresolved tickets past a due time without the thing that was due: no first response by its due
     time, or no resolution by its due time. These can still be helped; the KPI counts them when resolved."""
-    return UNRESOLVED & (Q(first_response_at__isnull=True, first_response_due_at__lt=now)
-                         | Q(resolution_due_at__lt=now))
+    return UNRESOLVED & _past_due(now)
 
 
 def _queue_condition(queue: str, *, user: User, now: datetime) -> Q:
@@ -96,11 +99,17 @@ def ticket_queue(*, user: User, queue: str, now: datetime | None = None) -> Quer
 
 
 def queue_counts(*, user: User, now: datetime | None = None) -> dict[str, int]:
-    """How many tickets each queue holds, in one query."""
+    """How many tickets each queue holds, in two queries: the working queues count only unresolved tickets
+    (through the partial index `support_ticket_unresolved`, a few percent of all tickets), and "all" is a
+    plain count, instead of one pass that filtered every ticket ever written."""
     now = now or timezone.now()
-    return Ticket.objects.aggregate(**{
-        queue: Count("id", filter=_queue_condition(queue, user=user, now=now)) for queue in QUEUE_LABELS
-    })
+    # created_at (never null) is counted, not id: every column read is in the index.
+    counts = Ticket.objects.filter(UNRESOLVED).aggregate(
+        mine=Count("created_at", filter=Q(assignee=user)),
+        unassigned=Count("created_at", filter=Q(assignee__isnull=True)),
+        open=Count("created_at"), breaching=Count("created_at", filter=_past_due(now)))
+    counts["all"] = Ticket.objects.count()
+    return {queue: counts[queue] for queue in QUEUE_LABELS}
 
 
 def ticket_for_page(*, pk: int) -> Ticket:
