@@ -5,17 +5,12 @@ to a real Celery worker process; without it Celery runs the task in-process. Bot
 the imported days rolled up.
 """
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from config.celery import app
 from kpis import rollup
@@ -25,6 +20,7 @@ from kpis.models import DailyMeasure, DirtyDay, RollupRun
 from kpis.tasks import nightly_rollup_task, rollup_family_task, rollup_kpis_task
 from tests.kpis.business import build_sales_business
 from tests.kpis.helpers import value
+from tests.workers import celery_worker, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_business.jsonl"
@@ -100,35 +96,12 @@ def test_an_unknown_family_is_refused():
         rollup.run_rollup(families=["bogus"])
 
 
-def _worker_environment() -> dict[str, str]:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    return dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.test",
-                CRM_TIME_ZONE="Asia/Tehran")
-
-
 @pytest.mark.django_db(transaction=True)
-def test_import_queues_a_rollup_that_a_worker_runs(settings, monkeypatch):
+def test_import_queues_a_rollup_that_a_worker_runs(settings):
     settings.CRM_TIME_ZONE = "Asia/Tehran"
-    worker = None
-    if settings.REDIS_URL:
-        assert connection.vendor == "postgresql", "a worker process needs a database it can share"
-        monkeypatch.setitem(app.conf, "task_always_eager", False)
-        app.control.purge()
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-             "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-            cwd=ROOT, env=_worker_environment(),
-        )
-    try:
+    with celery_worker(CRM_TIME_ZONE="Asia/Tehran"):
         call_command("import_dataset", str(SAMPLE))
-        deadline = time.monotonic() + 120
-        while (DirtyDay.objects.exists() or not RollupRun.objects.exists()) and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_for(lambda: RollupRun.objects.exists() and not DirtyDay.objects.exists())
         assert RollupRun.objects.exists(), "no roll-up ran after the import"
         assert not DirtyDay.objects.exists(), "the roll-up left days dirty"
         assert value("revenue", "2025-01-01", "2026-06-30") == pytest.approx(4421925.28, abs=0.01)
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(30)
