@@ -7,13 +7,11 @@ from django.db import models
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role, User
-from kpis.dirty import business_zone
 from support.models import RESOLVED_STATUSES, Priority, Ticket, TicketMessage
 
 # A ticket breached its SLA when its first response or its resolution came after its due time; a
@@ -170,8 +168,8 @@ def ticket_sla_targets(*, ticket: Ticket, now: datetime | None = None) -> list[S
 @dataclass(frozen=True)
 class FieldChange:
     field: str
-    old: str
-    new: str
+    old: object  # text, or a datetime the page writes in the reader's calendar
+    new: object
 
 
 @dataclass(frozen=True)
@@ -182,7 +180,9 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _shown(ticket_field: models.Field, value: object, users: dict[int, User]) -> str:
+def _shown(ticket_field: models.Field, value: object, users: dict[int, User]) -> object:
+    """A stored value as the history shows it; a moment stays a datetime, which the page writes in the
+    reader's calendar (`|shown_value`)."""
     if value is None or value == "":
         return "—"
     if ticket_field.name == "assignee":
@@ -193,7 +193,7 @@ def _shown(ticket_field: models.Field, value: object, users: dict[int, User]) ->
     if ticket_field.choices:
         return str(dict(ticket_field.flatchoices).get(value, value))
     if isinstance(value, datetime):
-        return date_format(value.astimezone(business_zone()), "Y-m-d H:i")
+        return value
     return str(value)
 
 

@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from config.jalali import format_jalali
 from crm.models import Role
 from tests.factories import TicketFactory, UserFactory
 
@@ -76,3 +78,18 @@ def test_dates_read_in_the_business_zone_and_in_jalali_for_a_persian_reader(sett
     assert ">۱۴۰۳/۱۲/۳۰ ۱۸:۰۰</time>" in persian.content.decode()  # 30 Esfand 1403, a leap day
     # The machine-readable instant stays Gregorian.
     assert 'datetime="2025-03-20T18:00:00+03:30"' in persian.content.decode()
+
+
+def test_the_change_history_shows_a_persian_reader_jalali_moments(settings):
+    settings.CRM_LATIN_DIGITS = False
+    agent = UserFactory(role=Role.SUPPORT, language="fa")
+    ticket = TicketFactory(subject="Invoice")
+    client = _client_for(agent)
+    client.post(f"/tickets/{ticket.pk}/reply/", {"body": "سلام", "kind": "reply"})
+    ticket.refresh_from_db()
+    with translation.override("fa"):
+        expected = format_jalali(ticket.first_response_at, "%Y/%m/%d %H:%M")
+    assert expected.startswith("۱۴")  # a Jalali year in Persian digits
+    # Right to left, the arrow points from the old value to the new one.
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f"— ← {expected}" in page

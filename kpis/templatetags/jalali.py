@@ -55,3 +55,14 @@ def local_datetime(value: datetime | None, django_format: str = "SHORT_DATETIME_
     if persian_active():
         return format_jalali(value, _JALALI_PATTERNS.get(django_format, "%Y/%m/%d %H:%M"))
     return date_filter(value, django_format)
+
+
+@register.filter(expects_localtime=True)
+def shown_value(value: object, django_format: str = "SHORT_DATETIME_FORMAT") -> object:
+    """A stored value as a person reads it (a change-history line): moments and dates through
+    `local_datetime` (with `django_format` on English pages) and `local_date`, anything else as it is."""
+    if isinstance(value, datetime):
+        return local_datetime(value, django_format)
+    if isinstance(value, date):
+        return local_date(value)
+    return value
