@@ -10,7 +10,7 @@ from crm.models import Team, User
 from kpis.catalog import CATALOG, KPIS
 from kpis.dashboards import GRAIN_LABELS, PRESETS, offered_presets
 from kpis.formatting import amount_style
-from kpis.models import Target
+from kpis.models import Target, TargetPeriod
 from kpis.periods import GRAINS
 
 
@@ -48,6 +48,13 @@ class TargetForm(forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
         self.fields["owner"].help_text = _("Leave person and team empty for the whole business.")
         self.fields["team"].queryset = Team.objects.order_by("name")
+        # Persian managers set targets by Jalali month or quarter (offered first); others by Gregorian ones.
+        kinds = dict(TargetPeriod.choices)
+        order = ([TargetPeriod.JALALI_MONTH, TargetPeriod.JALALI_QUARTER, TargetPeriod.MONTH, TargetPeriod.QUARTER]
+                 if persian_active() else [TargetPeriod.MONTH, TargetPeriod.QUARTER])
+        self.fields["period_kind"].choices = [(kind, kinds[kind]) for kind in order]
+        if persian_active() and not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("period_kind", TargetPeriod.JALALI_MONTH)
         use_jalali_inputs(self)
 
     def clean_value(self) -> Decimal:

@@ -88,10 +88,22 @@ class RollupRun(models.Model):
 class TargetPeriod(models.TextChoices):
     MONTH = "month", _("Month")
     QUARTER = "quarter", _("Quarter")
+    JALALI_MONTH = "jmonth", _("Jalali month")
+    JALALI_QUARTER = "jquarter", _("Jalali quarter")
+
+
+# What a period that does not start where it should is told, by kind.
+PERIOD_START_ERRORS = {
+    TargetPeriod.MONTH: _("A period starts on the first day of a month."),
+    TargetPeriod.QUARTER: _("A quarter starts on 1 January, 1 April, 1 July or 1 October."),
+    TargetPeriod.JALALI_MONTH: _("A Jalali month starts on its first day (1 Farvardin, 1 Ordibehesht …)."),
+    TargetPeriod.JALALI_QUARTER: _("A Jalali quarter starts on 1 Farvardin, 1 Tir, 1 Mehr or 1 Dey."),
+}
 
 
 class Target(models.Model):
-    """A goal for one KPI over one calendar month or quarter, for the business, one person or one team.
+    """A goal for one KPI over one calendar month or quarter (Gregorian or Jalali), for the business, one
+    person or one team.
 
     `value` is in the KPI's own unit (a rate as a fraction: 0.25 is 25 %). A target names at most one
     of `owner` and `team`; naming neither makes it the business's target. There is at most one target
@@ -101,7 +113,7 @@ class Target(models.Model):
     """
 
     kpi_key = models.CharField(_("KPI"), max_length=40)
-    period_kind = models.CharField(_("period"), max_length=7, choices=TargetPeriod.choices,
+    period_kind = models.CharField(_("period"), max_length=8, choices=TargetPeriod.choices,
                                    default=TargetPeriod.MONTH)
     period_start = models.DateField(_("period start"),
                                     help_text=_("The first day of the month or quarter."))
@@ -147,9 +159,9 @@ class Target(models.Model):
     @property
     def period_end(self) -> date:
         """The last day of the month or quarter."""
-        months = 3 if self.period_kind == TargetPeriod.QUARTER else 1
-        index = self.period_start.year * 12 + self.period_start.month - 1 + months
-        return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
+        from kpis.periods import next_period_start
+
+        return next_period_start(self.period_start, self.period_kind) - timedelta(days=1)
 
     def clean(self) -> None:
         from kpis.catalog import KPIS
@@ -157,10 +169,10 @@ class Target(models.Model):
         errors: dict[str, str] = {}
         if self.kpi_key and self.kpi_key not in KPIS:
             errors["kpi_key"] = _("Unknown KPI %(key)s.") % {"key": self.kpi_key}
-        if self.period_start is not None:
-            if self.period_start.day != 1:
-                errors["period_start"] = _("A period starts on the first day of a month.")
-            elif self.period_kind == TargetPeriod.QUARTER and self.period_start.month not in (1, 4, 7, 10):
-                errors["period_start"] = _("A quarter starts on 1 January, 1 April, 1 July or 1 October.")
+        if self.period_start is not None and self.period_kind in PERIOD_START_ERRORS:
+            from kpis.periods import period_start
+
+            if period_start(self.period_start, self.period_kind) != self.period_start:
+                errors["period_start"] = PERIOD_START_ERRORS[self.period_kind]
         if errors:
             raise ValidationError(errors)

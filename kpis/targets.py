@@ -57,7 +57,8 @@ class TargetBook:
         return any(key == kpi.key for key, _, _ in self.values)
 
     def _in_force(self, kpi: Kpi, day: date) -> tuple[float, date, str] | None:
-        for kind in (TargetPeriod.MONTH, TargetPeriod.QUARTER):
+        """The target covering `day`: a month's own (Gregorian, then Jalali) before a quarter's."""
+        for kind in (TargetPeriod.MONTH, TargetPeriod.JALALI_MONTH, TargetPeriod.QUARTER, TargetPeriod.JALALI_QUARTER):
             first = period_start(day, kind)
             value = self.values.get((kpi.key, kind, first))
             if value is not None:
@@ -74,13 +75,15 @@ class TargetBook:
         total = 0.0
         cursor = first
         while cursor <= last:
-            # One month at a time: a month's own target, else its share of the quarter's.
-            month_end = next_period_start(period_start(cursor, "month"), "month") - timedelta(days=1)
-            piece_end = min(month_end, last)
+            # One piece at a time, cut at every month end of both calendars (where a more specific target
+            # may begin) and at the end of the target in force: its share of that target's period.
             found = self._in_force(kpi, cursor)
             if found is None:
                 return None
             value, start_of_period, kind = found
+            piece_end = min(next_period_start(period_start(cursor, "month"), "month") - timedelta(days=1),
+                            next_period_start(period_start(cursor, "jmonth"), "jmonth") - timedelta(days=1),
+                            next_period_start(start_of_period, kind) - timedelta(days=1), last)
             total += value * ((piece_end - cursor).days + 1) / period_days(start_of_period, kind)
             cursor = piece_end + timedelta(days=1)
         return total

@@ -59,6 +59,53 @@ def test_target_validation_names_the_field(fields, field, message):
     assert caught.value.message_dict[field] == [message]
 
 
+def test_jalali_targets_run_from_the_first_of_a_jalali_month_or_quarter():
+    # 1 Dey 1403 is 21 December 2024; Dey has 30 days; Esfand 1403 (a leap year) has 30.
+    assert target("revenue", "jmonth", "2024-12-21", "1").period_end == date(2025, 1, 19)
+    assert target("revenue", "jquarter", "2024-12-21", "1").period_end == date(2025, 3, 20)
+    with pytest.raises(ValidationError) as caught:  # 1 January 2026 is 11 Dey 1404
+        target_create(kpi_key="revenue", period_kind="jmonth", period_start=date(2026, 1, 1), value=Decimal(1))
+    assert caught.value.message_dict["period_start"] == [
+        "A Jalali month starts on its first day (1 Farvardin, 1 Ordibehesht …)."]
+    with pytest.raises(ValidationError) as caught:  # 1 Bahman 1403 starts a month, not a quarter
+        target_create(kpi_key="revenue", period_kind="jquarter", period_start=date(2025, 1, 20), value=Decimal(1))
+    assert caught.value.message_dict["period_start"] == [
+        "A Jalali quarter starts on 1 Farvardin, 1 Tir, 1 Mehr or 1 Dey."]
+
+
+def test_jalali_targets_are_pro_rated_over_their_own_days_and_give_way_to_a_month_target():
+    revenue = KPIS["revenue"]
+    dey = target("revenue", "jmonth", "2024-12-21", "3000")  # 30 days: 100 a day
+    assert TargetBook([dey]).expected(revenue, date(2024, 12, 21), date(2025, 1, 19)) == pytest.approx(3000)
+    assert TargetBook([dey]).expected(revenue, date(2025, 1, 1), date(2025, 1, 19)) == pytest.approx(1900)
+    # January's own target (100 a day) covers its days; Bahman 1403 (20 Jan to 18 Feb, 200 a day) the rest.
+    book = TargetBook([target("revenue", "month", "2025-01-01", "3100"),
+                       target("revenue", "jmonth", "2025-01-20", "6000")])
+    assert book.expected(revenue, date(2025, 1, 20), date(2025, 2, 18)) == pytest.approx(12 * 100 + 18 * 200)
+    winter = TargetBook([target("revenue", "jquarter", "2024-12-21", "9000")])  # 90 days: 100 a day
+    assert winter.expected(revenue, date(2025, 3, 1), date(2025, 3, 20)) == pytest.approx(2000)
+    assert winter.expected(revenue, date(2025, 3, 1), date(2025, 3, 21)) is None  # Farvardin 1404 has none
+
+
+def test_a_persian_manager_sets_a_target_for_a_jalali_month(manager, manager_client):
+    manager.language = "fa"
+    manager.save()
+    page = manager_client.get("/kpis/targets/").content.decode()
+    assert re.search(r'<option value="jmonth" selected>', page)
+    response = manager_client.post("/kpis/targets/", {"kpi_key": "revenue", "period_kind": "jmonth",
+                                                      "period_start": "۱۴۰۳/۱۰/۰۱", "value": "3000"})
+    assert response.status_code == 302
+    saved = Target.objects.get()
+    assert (saved.period_kind, saved.period_start, saved.period_end) == ("jmonth", date(2024, 12, 21),
+                                                                          date(2025, 1, 19))
+
+
+def test_english_managers_are_offered_gregorian_periods_only(manager_client):
+    page = manager_client.get("/kpis/targets/").content.decode()
+    assert 'value="month"' in page
+    assert 'value="jmonth"' not in page
+
+
 def test_a_target_is_for_one_person_or_one_team_not_both():
     team = Team.objects.create(name="North")
     person = User.objects.create(username="alice", team=team)
