@@ -32,7 +32,9 @@ class ChurnedFilter(django_filters.ChoiceFilter):
 class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
-    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("Company"), empty_label=_("Any"))
+    # Typed, not chosen from a list: a list of every company cannot be rendered at a million contacts.
+    # A number is a company's id (links from a company page), anything else part of its name.
+    company = django_filters.CharFilter(method="by_company", label=_("Company"))
     source_campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Source campaign"),
                                                       empty_label=_("Any"))
     churned = ChurnedFilter(label=_("Churned"))
@@ -46,6 +48,12 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields = ["q", "owner", "company", "source_campaign", "churned"]
+
+    def by_company(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(company_id=int(value))
+        return queryset.filter(company__name__icontains=value) if value else queryset
 
     def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
         condition = Q()

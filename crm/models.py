@@ -88,6 +88,7 @@ class Company(ChurnFields, VersionedModel):
         ordering = ["name"]
         verbose_name = _("company")
         verbose_name_plural = _("companies")
+        indexes = [models.Index(fields=["name", "id"], name="crm_company_name")]  # the list's order
 
     def __str__(self) -> str:
         return self.name
@@ -163,6 +164,7 @@ class Contact(ChurnFields, VersionedModel):
         ordering = ["last_name", "first_name", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="crm_contact_name")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email or f"#{self.pk}"

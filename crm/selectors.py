@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from crm.models import (
@@ -73,8 +73,12 @@ def contact_list() -> QuerySet[Contact]:
 
 
 def company_list() -> QuerySet[Company]:
-    return (Company.objects.select_related("owner").annotate(contact_count=Count("contacts"))
-            .order_by("name", "id"))
+    """Companies by name with their number of contacts. The count is a subquery, run for the rows of the
+    page only (a join grouped over every contact took most of a second at a million contacts)."""
+    contacts = (Contact.objects.filter(company=OuterRef("pk")).order_by().values("company")
+                .annotate(count=Count("id")).values("count"))
+    return (Company.objects.select_related("owner")
+            .annotate(contact_count=Coalesce(Subquery(contacts), 0)).order_by("name", "id"))
 
 
 def deal_list(*, user: User) -> QuerySet[Deal]:
