@@ -49,7 +49,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections, transaction
 
-    from crm.dataset.importer import DatasetImportError, import_dataset
+    from dataset.importer import DatasetImportError, import_dataset
     from kpis.models import DirtyDay
     from tests.crm.test_dataset import MODELS
     from tests.drills.bad_lines import bad_line

@@ -7,7 +7,6 @@ Lists are sized for a million rows: no full counts, related rows fetched with th
 orderings, and big foreign keys picked by search instead of a select of every row.
 """
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -15,7 +14,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
@@ -24,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin, adopt_saved, deletable_with_parent, posted_choice, run_for_each
 from crm.models import (
     Activity,
     Campaign,
@@ -59,53 +58,6 @@ from kpis.dirty import DirtySet
 from surveys.models import Invitation, Response
 
 CHURN_FIELDS = ("churned_at", "churn_reason")
-
-
-def adopt_saved(obj: models.Model, saved: models.Model) -> None:
-    """Make the admin's form instance stand for the row a service saved.
-
-    The admin logs, redirects and saves inlines against the instance it passed to `save_model`,
-    so it must carry the saved row's primary key and state.
-    """
-    obj.__dict__.update(saved.__dict__)
-
-
-def run_for_each(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    records: Iterable[models.Model],
-    call: Callable[[Any], object],
-    done_message: Callable[[int], str],
-) -> None:
-    """Call a service once per selected record; a refusal is reported on its record and the others go on."""
-    done = 0
-    for record in records:
-        try:
-            call(record)
-        except ValidationError as exc:
-            modeladmin.message_user(request, f"{record}: {' '.join(exc.messages)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
-
-
-def posted_choice(request: HttpRequest, name: str, queryset: QuerySet) -> Any:
-    """The record chosen in an extra field of the changelist's action bar, or None."""
-    try:
-        return forms.ModelChoiceField(queryset=queryset, required=False).clean(request.POST.get(name))
-    except ValidationError:
-        return None
-
-
-def deletable_with_parent(
-    deleted: tuple[list, dict, set, list], *children: type[models.Model]
-) -> tuple[list, dict, set, list]:
-    """Drop the children from the permissions a deletion needs: rows nobody deletes on their own
-    (stage history, ticket threads) go with their parent, whose service owns them."""
-    objects, counts, perms_needed, protected = deleted
-    names = {str(child._meta.verbose_name) for child in children}
-    return objects, counts, {perm for perm in perms_needed if str(perm) not in names}, protected
 
 
 class StageListFilter(admin.RelatedFieldListFilter):
@@ -561,19 +513,6 @@ class DealAdmin(admin.ModelAdmin):
     def reopen(self, request: HttpRequest, queryset: QuerySet[Deal]) -> None:
         run_for_each(self, request, queryset, lambda deal: deal_reopen(deal=deal),
                      lambda n: ngettext("%d deal reopened.", "%d deals reopened.", n) % n)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For rows only services (or the roll-up) write: viewable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
 
 
 @admin.register(DealStageEntry)

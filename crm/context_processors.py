@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from config.jalali import persian_active, uses_persian_digits
+from core.jalali import persian_active, uses_persian_digits
 from crm.permissions import can_read_deals, can_read_tickets, role_of
 
 

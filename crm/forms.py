@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from config.jalali import use_jalali_inputs
+from core.jalali import use_jalali_inputs
 from crm.models import (
     ActivityKind,
     Company,

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from crm.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun, Target
 from kpis.services import target_delete, target_save
 

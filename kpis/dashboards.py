@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.jalali import format_jalali, localize_digits, month_name, parse_jalali_date, persian_active, to_jalali
+from core.jalali import format_jalali, localize_digits, month_name, parse_jalali_date, persian_active, to_jalali
 from crm.models import DealKind, Role, Stage
 from crm.permissions import can_read_area, role_of
 from kpis import calculations as calc

@@ -5,11 +5,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.jalali import persian_active, use_jalali_inputs
+from core.amounts import amount_style
+from core.jalali import persian_active, use_jalali_inputs
 from crm.models import Team, User
 from kpis.catalog import CATALOG, KPIS
 from kpis.dashboards import GRAIN_LABELS, PRESETS, offered_presets
-from kpis.formatting import amount_style
 from kpis.models import Target, TargetPeriod
 from kpis.periods import GRAINS
 

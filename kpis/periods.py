@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from config.jalali import to_gregorian, to_jalali
+from core.jalali import to_gregorian, to_jalali
 
 GREGORIAN_GRAINS = ("day", "week", "month", "quarter", "year")
 # Periods of the Jalali calendar, Farvardin 1 to Esfand 29 (30 in a leap year).

@@ -1,9 +1,8 @@
 """Dashboard, KPI, drill-down and target pages. Thin: each view checks access, reads, renders."""
 
-import csv
 import logging
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 from urllib.parse import urlencode
 
 from celery import current_app
@@ -18,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.csv import csv_response
 from crm.permissions import can_read_area
 from kpis.api.serializers import KpiQuerySerializer
 from kpis.catalog import KPIS, Kpi
@@ -91,33 +91,8 @@ def me(request: HttpRequest) -> HttpResponse:
                                             "computed_at": page.computed_at, "nav_current": "me"})
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: object) -> object:
-    """A cell as written: times in the business's zone, and text that a spreadsheet would run as a
-    formula (a name or comment starting with =, +, -, @) quoted with an apostrophe. Numbers stay numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(business_zone()).isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return f"'{value}"
-    return value
-
-
-def _csv_response(filename: str, header: list[str], rows: Iterable[list[object]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return response
-
-
 def _chart_csv(chart: ChartData, name: str, query: DashboardQuery) -> HttpResponse:
-    return _csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", chart.csv_header(), chart.csv_rows())
+    return csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", chart.csv_header(), chart.csv_rows())
 
 
 def _exact_query(request: HttpRequest, kpi: Kpi) -> tuple[DashboardQuery | None, str | None, HttpResponse | None]:
@@ -189,7 +164,7 @@ def kpi_csv(request: HttpRequest, key: str) -> HttpResponse:
     header = data.csv_header()
     header[2] = "value"  # one KPI: the column is its value, as in the API
     name = f"{kpi.key}-{dimension}" if dimension else kpi.key
-    return _csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", header, data.csv_rows())
+    return csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", header, data.csv_rows())
 
 
 def _records_query(request: HttpRequest, dimensions: Iterable[str]) -> tuple[date, date, str | None, str | None,
@@ -246,20 +221,9 @@ def kpi_records_csv(request: HttpRequest, key: str) -> StreamingHttpResponse:
     start, end, dimension, member, _problems = _records_query(request, drill.dimensions)
     records = drill.records(start=start, end=end, dimension=dimension, member=member)
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(["id", *(column.key for column in drill.columns)])
-        for record in records.iterator(chunk_size=2000):
-            yield writer.writerow([record.pk, *(_csv_cell(value) for value in drill.row(record))])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kpi.key}-records-{start}-{end}.csv"'
-    return response
+    header = ["id", *(column.key for column in drill.columns)]
+    rows = ([record.pk, *drill.row(record)] for record in records.iterator(chunk_size=2000))
+    return csv_response(f"{kpi.key}-records-{start}-{end}.csv", header, rows)
 
 
 def _require_manager(request: HttpRequest) -> None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin import ReadOnlyAdmin, adopt_saved, deletable_with_parent, run_for_each
+from core.admin import ReadOnlyAdmin, adopt_saved, deletable_with_parent, run_for_each
 from kpis.dirty import DirtySet
 from support.models import MessageAuthor, SlaPolicy, Ticket, TicketMessage
 from support.services import (

@@ -1,7 +1,7 @@
 """Forms of the ticket pages and the public support form.
 
 Edit forms carry the `version` the page showed; the services compare it with the stored one and
-refuse a stale edit (`crm.concurrency.StaleEditError`), which the page shows as a form error.
+refuse a stale edit (`core.concurrency.StaleEditError`), which the page shows as a form error.
 """
 
 from django import forms

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.concurrency import VersionedModel
+from core.concurrency import VersionedModel
 
 
 class Priority(models.TextChoices):

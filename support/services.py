@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import events
-from crm.concurrency import check_version
+from core import events
+from core.concurrency import check_version
 from crm.models import Contact, User
 from crm.services import contact_create
 from kpis.dirty import DirtySet

@@ -1,8 +1,6 @@
 """Support pages. Thin: each view checks the role (crm.permissions), reads through support.selectors,
 writes through support.services, and renders. Refused pages answer 403; anonymous visitors go to login."""
 
-import csv
-from collections.abc import Iterator
 from datetime import datetime
 
 from django.conf import settings
@@ -17,8 +15,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.ratelimit import RateLimit
-from crm.concurrency import StaleEditError
+from core.concurrency import StaleEditError
+from core.csv import csv_response
+from core.ratelimit import RateLimit
 from crm.permissions import can_assign_tickets_to_others, can_work_tickets
 from kpis.dirty import business_zone
 from support import services
@@ -85,18 +84,6 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 CSV_COLUMNS = ("id", "subject", "status", "priority", "channel", "contact", "contact_email", "assignee",
                "created_at", "first_response_due_at", "first_response_at", "resolution_due_at", "resolved_at")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: object) -> object:
-    """Times in the business's zone; text a spreadsheet would run as a formula is quoted with an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(business_zone()).isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return f"'{value}"
-    return value
 
 
 def _csv_row(ticket: Ticket) -> list[object]:
@@ -116,20 +103,8 @@ def ticket_export(request: HttpRequest) -> StreamingHttpResponse:
     queue, filterset = _filtered_queue(request, now)
     tickets = _ordered(filterset)
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(CSV_COLUMNS)
-        for ticket in tickets.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_cell(value) for value in _csv_row(ticket)])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{queue}-{now:%Y%m%d-%H%M}.csv"'
-    return response
+    return csv_response(f"tickets-{queue}-{now:%Y%m%d-%H%M}.csv", CSV_COLUMNS,
+                        (_csv_row(ticket) for ticket in tickets.iterator(chunk_size=2000)))
 
 
 def _version_data(ticket: Ticket) -> dict[str, object]:
@@ -287,7 +262,7 @@ def _public_form_limit() -> RateLimit:
 @require_http_methods(["GET", "POST"])
 def public_ticket_new(request: HttpRequest) -> HttpResponse:
     """The customers' support form: no login, CSRF-protected, a limited number of submissions per client
-    address (see config.ratelimit), and a hidden field that only bots fill in."""
+    address (see core.ratelimit), and a hidden field that only bots fill in."""
     if request.method == "GET":
         return render(request, "support/public_ticket_form.html", {"form": PublicTicketForm()})
     limit = _public_form_limit()

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin import ReadOnlyAdmin, adopt_saved
+from core.admin import ReadOnlyAdmin, adopt_saved
 from kpis.dirty import DirtySet
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey, SurveyKind
 from surveys.services import invitation_create, response_record, validate_answer

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm import events
+from core import events
 from crm.models import Activity, ActivityKind, Contact, User
 from crm.services import activity_create
 from kpis.dirty import DirtySet

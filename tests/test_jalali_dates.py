@@ -6,7 +6,7 @@ from django import forms
 from django.template import Context, Template
 from django.utils import translation
 
-from config.jalali import JalaliDateField, parse_jalali_date
+from core.jalali import JalaliDateField, parse_jalali_date
 
 
 class RangeInJalali(forms.Form):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from config.jalali import format_jalali
+from core.jalali import format_jalali
 from crm.models import Role
 from tests.factories import TicketFactory, UserFactory
 

@@ -1,4 +1,4 @@
-"""The data each event sends, built from ids after the change committed (crm.events calls these)."""
+"""The data each event sends, built from ids after the change committed (core.events calls these)."""
 
 from crm.models import Deal
 from support.models import Ticket

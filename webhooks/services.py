@@ -36,7 +36,7 @@ def endpoint_register(*, name: str, url: str, secret: str, event_types: Iterable
 def event_publish(*, event_type: str, data: dict) -> list[int]:
     """Record one delivery per active endpoint subscribed to `event_type` and queue each after commit.
 
-    Returns the new deliveries' ids. Called from crm.events after the change committed."""
+    Returns the new deliveries' ids. Called from core.events after the change committed."""
     from webhooks.tasks import deliver_webhook_task  # tasks import this module
 
     created_at = timezone.now()

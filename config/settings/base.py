@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "core",
     "crm",
     "support",
     "surveys",
     "kpis",
     "webhooks",
+    "dataset",
 ]
 
 MIDDLEWARE = [
@@ -90,7 +92,7 @@ TEMPLATES = [
                 "crm.context_processors.number_display",
             ],
             # |local_date and |local_datetime on every page: Jalali for Persian readers.
-            "builtins": ["kpis.templatetags.jalali"],
+            "builtins": ["core.templatetags.jalali"],
         },
     },
 ]
@@ -202,12 +204,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "crm.api.schema.CrmAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.CrmAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "crm.api.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.UserThrottle", "crm.api.throttling.AnonymousThrottle"],
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.UserThrottle", "core.api.throttling.AnonymousThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("CRM_API_USER_RATE", "1200/minute"),
         "anon": os.environ.get("CRM_API_ANON_RATE", "60/minute"),

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from crm.api.base import MAX_DATABASE_ID
+from core.api.base import MAX_DATABASE_ID
 from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal, DealKind, DealStatus, Stage, User
 
 

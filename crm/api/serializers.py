@@ -4,7 +4,7 @@ sends before a service is called. No serializer saves a model."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crm.api.base import MAX_DATABASE_ID, VersionSerializer, record_field
+from core.api.base import MAX_DATABASE_ID, VersionSerializer, record_field
 from crm.models import (
     Activity,
     ActivityKind,

@@ -9,9 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm import services
-from crm.api import serializers as s
-from crm.api.base import (
+from core.api.base import (
     ID_PATH_PARAMETER,
     IF_MATCH_HEADER,
     ReadableRecordViewSet,
@@ -19,6 +17,9 @@ from crm.api.base import (
     creates,
     respond_with,
 )
+from core.concurrency import check_version
+from crm import services
+from crm.api import serializers as s
 from crm.api.filters import (
     ActivityFilter,
     CampaignFilter,
@@ -28,7 +29,6 @@ from crm.api.filters import (
     StageFilter,
     UserFilter,
 )
-from crm.concurrency import check_version
 from crm.models import Activity, Campaign, Company, Contact, Deal, DealStatus, Pipeline, Stage, Team, User
 from crm.permissions import (
     can_create_deal,

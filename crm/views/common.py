@@ -1,8 +1,6 @@
 """Helpers the sales pages share: permission checks, pagination, CSV export and safe redirects."""
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -10,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from core.csv import csv_response
 
 PAGE_SIZE = 50
 
@@ -49,34 +48,11 @@ def error_messages(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat(timespec="seconds")
-    if value is None:
-        return ""
-    text = str(value)
-    # A cell starting with a formula character would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, columns: list[tuple[str, Callable[[Any], object]]],
-                 rows: Iterable[Any]) -> StreamingHttpResponse:
-    """Stream rows as CSV: a header of column titles, then one line per row."""
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow([title for title, _getter in columns])
-        for row in rows:
-            yield writer.writerow([_cell(getter(row)) for _title, getter in columns])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def columns_csv_response(filename: str, columns: list[tuple[str, Callable[[Any], object]]],
+                         rows: Iterable[Any]) -> StreamingHttpResponse:
+    """Stream rows as CSV through the one writer: a header of column titles, then one line per row."""
+    header = [title for title, _getter in columns]
+    return csv_response(filename, header, ([getter(row) for _title, getter in columns] for row in rows))
 
 
 def wants_csv(request: HttpRequest) -> bool:

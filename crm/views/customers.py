@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.concurrency import StaleEditError
 from crm import selectors, services
-from crm.concurrency import StaleEditError
 from crm.filters import CompanyFilter, ContactFilter
 from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactForm, add_service_error
 from crm.models import Company, Contact
@@ -23,7 +23,7 @@ from crm.permissions import (
     can_read_tickets,
     can_reassign,
 )
-from crm.views.common import csv_response, error_messages, paginate, query_without_page, require, wants_csv
+from crm.views.common import columns_csv_response, error_messages, paginate, query_without_page, require, wants_csv
 
 CONTACT_CSV_COLUMNS = [
     ("id", lambda c: c.pk), ("first_name", lambda c: c.first_name), ("last_name", lambda c: c.last_name),
@@ -47,7 +47,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     filterset = ContactFilter(request.GET, queryset=selectors.contact_list())
     contacts = filterset.qs
     if wants_csv(request):
-        return csv_response("contacts.csv", CONTACT_CSV_COLUMNS, contacts.iterator(chunk_size=500))
+        return columns_csv_response("contacts.csv", CONTACT_CSV_COLUMNS, contacts.iterator(chunk_size=500))
     return render(request, "crm/contact_list.html", {
         "filter": filterset, "page_obj": paginate(request, contacts), "query": query_without_page(request),
         "can_edit": can_edit_customers(request.user), "nav_current": "contacts",
@@ -60,7 +60,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     filterset = CompanyFilter(request.GET, queryset=selectors.company_list())
     companies = filterset.qs
     if wants_csv(request):
-        return csv_response("companies.csv", COMPANY_CSV_COLUMNS, companies.iterator(chunk_size=500))
+        return columns_csv_response("companies.csv", COMPANY_CSV_COLUMNS, companies.iterator(chunk_size=500))
     return render(request, "crm/company_list.html", {
         "filter": filterset, "page_obj": paginate(request, companies), "query": query_without_page(request),
         "can_edit": can_edit_customers(request.user), "nav_current": "companies",

@@ -10,15 +10,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.concurrency import StaleEditError
 from crm import selectors, services
-from crm.concurrency import StaleEditError
 from crm.filters import DealFilter
 from crm.forms import ActivityForm, DealCloseForm, DealForm, DealMoveForm, add_service_error
 from crm.models import Contact, Deal, Pipeline
 from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
 from crm.views.common import (
     back_to,
-    csv_response,
+    columns_csv_response,
     error_messages,
     paginate,
     query_without_page,
@@ -43,7 +43,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     filterset = DealFilter(request.GET, queryset=selectors.deal_list(user=request.user))
     deals = filterset.qs
     if wants_csv(request):
-        return csv_response("deals.csv", DEAL_CSV_COLUMNS, deals.iterator(chunk_size=500))
+        return columns_csv_response("deals.csv", DEAL_CSV_COLUMNS, deals.iterator(chunk_size=500))
     return render(request, "crm/deal_list.html", {
         "filter": filterset, "page_obj": paginate(request, deals), "query": query_without_page(request),
         "can_create": can_create_deal(request.user), "nav_current": "deals",

@@ -5,7 +5,7 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.jalali import parse_jalali_date
+from core.jalali import parse_jalali_date
 from kpis.catalog import Kpi
 from kpis.periods import EARLIEST_DAY, GRAINS, LATEST_DAY, MAX_RANGE_DAYS
 

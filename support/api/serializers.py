@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crm.api.base import VersionSerializer, record_field
+from core.api.base import VersionSerializer, record_field
 from crm.models import Contact, User
 from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage
 

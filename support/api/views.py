@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.api.base import ID_PATH_PARAMETER, ReadableRecordViewSet, changes, creates, respond_with
+from core.api.base import ID_PATH_PARAMETER, ReadableRecordViewSet, changes, creates, respond_with
 from crm.permissions import can_assign_ticket, can_work_tickets
 from support import services
 from support.api import serializers as s

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.api.base import record_field
+from core.api.base import record_field
 from crm.models import Contact
 from support.models import Ticket
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey, SurveyKind

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.api.base import ReadableRecordViewSet, creates
+from core.api.base import ReadableRecordViewSet, creates
 from crm.permissions import can_send_surveys
 from surveys import services
 from surveys.api import serializers as s

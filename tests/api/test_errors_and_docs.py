@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from rest_framework.test import APIClient
 
-from crm.api.errors import api_exception_handler
-from crm.concurrency import StaleEditError
+from core.api.errors import api_exception_handler
+from core.concurrency import StaleEditError
 from tests.factories import CompanyFactory
 
 

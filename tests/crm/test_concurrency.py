@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.concurrency import StaleEditError
+from core.concurrency import StaleEditError
 from crm.models import Company, Contact, Deal
 from crm.services import company_update, contact_update, customer_set_churn, deal_move_stage, deal_update
 from support.models import Ticket

@@ -8,7 +8,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm.dataset.importer import DatasetImportError, import_dataset
+from dataset.importer import DatasetImportError, import_dataset
 from kpis.models import DirtyDay
 from tests.crm.test_dataset import MODELS, base_records
 from tests.drills.bad_lines import bad_line

@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from config.jalali import (
+from core.jalali import (
     JalaliDateField,
     JalaliDateTimeField,
     parse_jalali_date,

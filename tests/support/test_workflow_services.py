@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from crm import events
-from crm.concurrency import StaleEditError
+from core import events
+from core.concurrency import StaleEditError
 from crm.models import Contact, Role
 from kpis.models import DirtyDay
 from support.models import Channel, MessageAuthor, TicketStatus

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django import template
 
-from kpis.formatting import format_amount
+from core.amounts import format_amount
 
 register = template.Library()
 

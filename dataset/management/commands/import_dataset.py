@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from crm.dataset import DatasetImportError, import_dataset
+from dataset.importer import DatasetImportError, import_dataset
 
 
 class Command(BaseCommand):

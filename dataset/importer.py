@@ -29,9 +29,6 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.dataset import fields as f
-from crm.dataset.fields import RecordError
-from crm.dataset.sql import BulkInserter, ids_by_key
 from crm.models import (
     Campaign,
     CampaignChannel,
@@ -51,6 +48,9 @@ from crm.models import (
     User,
     base_amount,
 )
+from dataset import fields as f
+from dataset.fields import RecordError
+from dataset.sql import BulkInserter, ids_by_key
 from kpis.dirty import DirtySet, business_zone
 from kpis.models import DirtyDay
 from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage, TicketStatus

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler, set_rollback
 
-from crm.concurrency import StaleEditError
+from core.concurrency import StaleEditError
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`manage.py generate_dataset`: a seeded synthetic business in the dataset format (see crm.datagen)."""
+"""`manage.py generate_dataset`: a seeded synthetic business in the dataset format (see dataset.generator)."""
 
 import argparse
 import datetime as dt
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crm.datagen import DEFAULT_DEALS, DEFAULT_END, DEFAULT_SEED, DatasetOptions, write_dataset
+from dataset.generator import DEFAULT_DEALS, DEFAULT_END, DEFAULT_SEED, DatasetOptions, write_dataset
 
 
 def _date(value: str) -> dt.date:

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from crm.dataset import export_dataset
-from crm.dataset.importer import ORDER
+from dataset.exporter import export_dataset
+from dataset.importer import ORDER
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django import template
 from django.template.defaultfilters import date as date_filter
 
-from config.jalali import format_jalali, localize_digits, persian_active
+from core.jalali import format_jalali, localize_digits, persian_active
 
 register = template.Library()
 

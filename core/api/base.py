@@ -1,6 +1,6 @@
 """What every API resource shares: lookup by id or `ext:<external id>`, the version check, pagination,
 one permission class that asks crm.permissions (the same policy the pages use), and the create and
-change actions (policy 403, input 400, stale version 409 via crm.api.errors, then the record)."""
+change actions (policy 403, input 400, stale version 409 via core.api.errors, then the record)."""
 
 from collections.abc import Callable
 from typing import Any
