@@ -42,12 +42,13 @@ demo: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_demo --deals $(DEMO_DEALS)
 
-# Lint, migration check, deployment check of the production settings, then the whole suite (SQLite unless DATABASE_URL says otherwise).
+# Lint, import layers (lint-imports: no cycle, no import of a higher layer), migration check, deployment check of the production settings, then the whole suite (SQLite unless DATABASE_URL says otherwise).
 test: install check pytest
 
 check: export DJANGO_SETTINGS_MODULE := config.settings.test
 check: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \

@@ -1,23 +1,47 @@
-"""What follows a change, in one readable place: survey triggers, webhooks, notifications.
+"""The events hub: what follows a change (survey triggers, webhooks, confirmations), with no app importing
+the apps that react to it.
 
-Services call these functions inside their transaction; each queues its follow-ups with
-`transaction.on_commit`, so nothing acts on a change that was rolled back, and a failing follow-up
-is logged instead of undoing the write (the change the user made is kept). Follow-ups that do real
-work enqueue Celery tasks, which take ids and are safe to run twice.
+A service announces a change by calling one of the named events below inside its transaction. The apps
+that react register their listeners when Django loads them (their `apps.py`), so crm never imports
+webhooks and support never imports surveys. Every listener runs after the transaction commits, so
+nothing acts on a change that was rolled back, and a failing listener is logged instead of undoing the
+write (the change the user made is kept). Listeners that do real work enqueue Celery tasks, which take
+ids and are safe to run twice.
 
-The calls are explicit rather than Django signals so the flow reads top to bottom: to learn what
-happens when a ticket is resolved, read `ticket_resolved`.
+The events are explicit functions rather than Django signals so a service reads top to bottom, and
+each event's docstring names who listens: to learn what happens when a ticket is resolved, read
+`ticket_resolved`. `listeners()` lists the registrations.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+Listener = Callable[..., object]
 
-def _after_commit(follow_up: Callable[[], None], what: str) -> None:
+_listeners: dict[str, list[Listener]] = defaultdict(list)
+
+
+def listen(event: str, listener: Listener) -> None:
+    """Run `listener(**payload)` after the commit of every transaction that publishes `event`."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}")
+    if listener not in _listeners[event]:
+        _listeners[event].append(listener)
+
+
+def listeners() -> dict[str, list[str]]:
+    """Who listens to what, by dotted name, in the order they run."""
+    return {event: [f"{item.__module__}.{getattr(item, '__qualname__', repr(item))}" for item in _listeners[event]]
+            for event in EVENTS}
+
+
+def _after_commit(follow_up: Callable[[], object], what: str) -> None:
     def run() -> None:
         try:
             follow_up()
@@ -27,45 +51,42 @@ def _after_commit(follow_up: Callable[[], None], what: str) -> None:
     transaction.on_commit(run)
 
 
-def deal_closed(*, deal_id: int, won: bool) -> None:
-    """A deal was marked won or lost: webhooks subscribed to deal.won or deal.lost are sent."""
-    from webhooks import events as webhook_events  # imported here: webhooks read crm's models
+def publish(event: str, **payload: object) -> None:
+    """Queue every listener of `event` for after the current transaction commits."""
+    for listener in _listeners[event]:
+        _after_commit(partial(listener, **payload), f"{event} ({listener.__module__})")
 
-    _after_commit(lambda: webhook_events.deal_closed(deal_id=deal_id, won=won), "deal_closed webhooks")
+
+def deal_closed(*, deal_id: int, won: bool) -> None:
+    """A deal was marked won or lost. Listeners: webhooks (deal.won, deal.lost)."""
+    publish("deal_closed", deal_id=deal_id, won=won)
 
 
 def ticket_resolved(*, ticket_id: int) -> None:
-    """A ticket was resolved or closed: queue its CSAT/CES surveys for when their delay has passed, and send
-    the ticket.resolved webhooks."""
-    from surveys.tasks import schedule_ticket_surveys  # imported here: surveys' modules import this one
-    from webhooks import events as webhook_events
-
-    _after_commit(lambda: schedule_ticket_surveys(ticket_id=ticket_id), "ticket_resolved")
-    _after_commit(lambda: webhook_events.ticket_resolved(ticket_id=ticket_id), "ticket_resolved webhooks")
+    """A ticket was resolved or closed. Listeners: surveys (queues its CSAT/CES surveys for when their delay
+    has passed), webhooks (ticket.resolved)."""
+    publish("ticket_resolved", ticket_id=ticket_id)
 
 
 def ticket_reopened(*, ticket_id: int) -> None:
-    """A resolved ticket was reopened.
-
-    Its queued surveys are cancelled by their own check: each re-reads the ticket when it runs and
-    sends nothing unless the ticket is still resolved at the same moment (surveys.services.ticket_survey_invite).
-    """
+    """A resolved ticket was reopened. No listener: its queued surveys are cancelled by their own check,
+    since each re-reads the ticket when it runs and sends nothing unless the ticket is still resolved at the
+    same moment (surveys.services.ticket_survey_invite)."""
+    publish("ticket_reopened", ticket_id=ticket_id)
 
 
 def ticket_submitted(*, ticket_id: int) -> None:
-    """A customer opened a ticket through the public support form: confirm it to them by email."""
-    from support.tasks import send_ticket_confirmation  # imported here: support's modules import this one
-
-    _after_commit(lambda: send_ticket_confirmation.delay(ticket_id), "ticket_submitted")
+    """A customer opened a ticket through the public support form. Listeners: support (confirms it to them
+    by email)."""
+    publish("ticket_submitted", ticket_id=ticket_id)
 
 
 def survey_response_recorded(*, response_id: int) -> None:
-    """A customer answered a survey (through its page, the API or the admin), or changed the answer:
-    a detractor or unhappy customer gets a follow-up task for the account's owner; survey.response webhooks
-    are sent."""
-    from surveys.tasks import follow_up_response_task
-    from webhooks import events as webhook_events
+    """A customer answered a survey (through its page, the API or the admin), or changed the answer.
+    Listeners: surveys (a follow-up task for the account's owner when the customer is a detractor or
+    unhappy), webhooks (survey.response)."""
+    publish("survey_response_recorded", response_id=response_id)
 
-    _after_commit(lambda: follow_up_response_task.delay(response_id), "survey_response_recorded")
-    _after_commit(lambda: webhook_events.survey_response_recorded(response_id=response_id),
-                  "survey_response_recorded webhooks")
+
+EVENTS = frozenset({"deal_closed", "ticket_resolved", "ticket_reopened", "ticket_submitted",
+                    "survey_response_recorded"})

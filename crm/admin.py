@@ -1,8 +1,8 @@
 """Admin for people, customers and the sales pipeline.
 
-The admin writes through `crm.services` like every other entry point, so stage history, derived
-amounts, role groups and the KPI roll-up's dirty days cannot be skipped from here. Where no service
-exists yet (deleting contacts or campaigns, editing spend) the admin marks the dirty days itself.
+The admin writes through `crm.services` like every other entry point (creating, editing and deleting
+alike), so stage history, change history, derived amounts, role groups and the KPI roll-up's dirty days
+cannot be skipped from here, and a service's refusal shows as the same message the pages give.
 Lists are sized for a million rows: no full counts, related rows fetched with the page, indexed
 orderings, and big foreign keys picked by search instead of a select of every row.
 """
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyAdmin, adopt_saved, deletable_with_parent, posted_choice, run_for_each
+from core.admin import ReadOnlyAdmin, ServiceAdmin, adopt_saved, deletable_with_parent, posted_choice, run_for_each
 from crm.models import (
     Activity,
     Campaign,
@@ -31,7 +31,6 @@ from crm.models import (
     Contact,
     Deal,
     DealStageEntry,
-    DealStatus,
     LostReason,
     Pipeline,
     Stage,
@@ -39,10 +38,17 @@ from crm.models import (
     User,
 )
 from crm.services import (
+    CAMPAIGN_EDITABLE_FIELDS,
     DEAL_EDITABLE_FIELDS,
     campaign_add_spend,
+    campaign_create,
+    campaign_delete,
+    campaign_update,
     company_create,
+    company_delete,
+    company_update,
     contact_create,
+    contact_delete,
     contact_update,
     customer_set_churn,
     deal_close,
@@ -51,11 +57,11 @@ from crm.services import (
     deal_move_stage,
     deal_reopen,
     deal_update,
+    spend_delete,
+    spend_update,
     stage_set_probability,
     user_sync_role_group,
 )
-from kpis.dirty import DirtySet
-from surveys.models import Invitation, Response
 
 CHURN_FIELDS = ("churned_at", "churn_reason")
 
@@ -104,7 +110,7 @@ class UserAdmin(DjangoUserAdmin):
 # Customers
 
 
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceAdmin):
     """Shared by companies and contacts: a change of churn goes through `customer_set_churn`."""
 
     ordering = ("-created_at",)
@@ -151,24 +157,13 @@ class CompanyAdmin(CustomerAdmin):
                               external_id=obj.external_id)
 
     def update_record(self, stored: Company, changes: dict[str, object]) -> Company:
-        # A company's own fields feed no KPI (its deals and churn do), so a plain save is complete.
-        for name, value in changes.items():
-            setattr(stored, name, value)
-        stored.full_clean()
-        stored.save(update_fields=list(changes))
-        return stored
+        return company_update(company=stored, **changes)
 
+    def delete_model(self, request: HttpRequest, obj: Company) -> None:
+        company_delete(companies=Company.objects.filter(pk=obj.pk))
 
-def contact_deletion_days(contacts: QuerySet[Contact]) -> DirtySet:
-    """Days a contact deletion changes: its lead day, and its survey invitations and responses (cascaded).
-
-    Deals and tickets protect their contact, so a deletable contact was never a customer.
-    """
-    dirty = DirtySet()
-    dirty.add("campaigns", *contacts.values_list("created_at", flat=True))
-    dirty.add("surveys", *Invitation.objects.filter(contact__in=contacts).values_list("sent_at", flat=True))
-    dirty.add("surveys", *Response.objects.filter(contact__in=contacts).values_list("answered_at", flat=True))
-    return dirty
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+        company_delete(companies=queryset)
 
 
 @admin.register(Contact)
@@ -194,17 +189,11 @@ class ContactAdmin(CustomerAdmin):
     def update_record(self, stored: Contact, changes: dict[str, object]) -> Contact:
         return contact_update(contact=stored, **changes)
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Contact) -> None:
-        dirty = contact_deletion_days(Contact.objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
-        dirty.save()
+        contact_delete(contacts=Contact.objects.filter(pk=obj.pk))
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
-        dirty = contact_deletion_days(queryset)
-        super().delete_queryset(request, queryset)
-        dirty.save()
+        contact_delete(contacts=queryset)
 
 
 # Campaigns
@@ -217,65 +206,49 @@ class CampaignSpendInline(admin.TabularInline):
     extra = 1
 
 
-def campaign_deletion_days(campaigns: QuerySet[Campaign]) -> DirtySet:
-    """Days a campaign deletion changes: its spend, its leads, its deals and the first wins it acquired."""
-    dirty = DirtySet()
-    dirty.add("campaigns", *CampaignSpend.objects.filter(campaign__in=campaigns)
-              .values_list("date", flat=True))
-    dirty.add("campaigns", *Contact.objects.filter(source_campaign__in=campaigns)
-              .values_list("created_at", flat=True))
-    deals = Deal.objects.filter(campaign__in=campaigns)
-    for created_at, closed_at, status in deals.values_list("created_at", "closed_at", "status").iterator():
-        dirty.add("deals", created_at, closed_at)
-        if status == DealStatus.WON:
-            dirty.add("customers", closed_at)
-    return dirty
-
-
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ServiceAdmin):
     list_display = ("name", "channel", "external_id")
     list_filter = ("channel",)
     search_fields = ("name", "=external_id")
     inlines = [CampaignSpendInline]
 
+    def save_model(self, request: HttpRequest, obj: Campaign, form: ModelForm, change: bool) -> None:
+        if not change:
+            adopt_saved(obj, campaign_create(name=obj.name, channel=obj.channel, external_id=obj.external_id))
+            return
+        changes = {name: getattr(obj, name) for name in form.changed_data if name in CAMPAIGN_EDITABLE_FIELDS}
+        if changes:
+            adopt_saved(obj, campaign_update(campaign=obj, **changes))
+
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
     ) -> None:
-        """Spend entries saved here mark their old and new dates dirty for the campaigns family."""
+        """Spend entries added, corrected or deleted here go through the spend services, one by one."""
         if formset.model is not CampaignSpend:
             super().save_formset(request, form, formset, change)
             return
-        stored_dates = dict(
-            CampaignSpend.objects.filter(pk__in=[f.instance.pk for f in formset.initial_forms])
-            .values_list("pk", "date")
-        )
-        dirty = DirtySet()
         for spend_form in formset.forms:
-            deleted = spend_form in formset.deleted_forms
-            if not (deleted or spend_form.has_changed()):
-                continue
-            dirty.add("campaigns", stored_dates.get(spend_form.instance.pk))
-            if not deleted:
-                dirty.add("campaigns", spend_form.cleaned_data.get("date"))
-        super().save_formset(request, form, formset, change)
-        dirty.save()
+            spend = spend_form.instance
+            if spend_form in formset.deleted_forms:
+                if spend.pk is not None:
+                    spend_delete(spends=CampaignSpend.objects.filter(pk=spend.pk))
+            elif spend.pk is None and spend_form.has_changed():
+                spend_form.instance = campaign_add_spend(campaign=form.instance, spent_on=spend.date,
+                                                         amount=spend.amount)
+            elif spend.pk is not None and spend_form.has_changed():
+                spend_update(spend=spend, spent_on=spend.date, amount=spend.amount)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
-        dirty = campaign_deletion_days(Campaign.objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
-        dirty.save()
+        campaign_delete(campaigns=Campaign.objects.filter(pk=obj.pk))
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
-        dirty = campaign_deletion_days(queryset)
-        super().delete_queryset(request, queryset)
-        dirty.save()
+        campaign_delete(campaigns=queryset)
 
 
 @admin.register(CampaignSpend)
-class CampaignSpendAdmin(admin.ModelAdmin):
+class CampaignSpendAdmin(ServiceAdmin):
     list_display = ("date", "campaign", "amount")
     list_filter = ("date", "campaign")
     search_fields = ("campaign__name",)
@@ -288,24 +261,13 @@ class CampaignSpendAdmin(admin.ModelAdmin):
         if not change:
             adopt_saved(obj, campaign_add_spend(campaign=obj.campaign, spent_on=obj.date, amount=obj.amount))
             return
-        dirty = DirtySet()
-        dirty.add("campaigns", CampaignSpend.objects.values_list("date", flat=True).get(pk=obj.pk), obj.date)
-        super().save_model(request, obj, form, change)
-        dirty.save()
+        adopt_saved(obj, spend_update(spend=obj, spent_on=obj.date, amount=obj.amount, campaign=obj.campaign))
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: CampaignSpend) -> None:
-        dirty = DirtySet()
-        dirty.add("campaigns", obj.date)
-        super().delete_model(request, obj)
-        dirty.save()
+        spend_delete(spends=CampaignSpend.objects.filter(pk=obj.pk))
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CampaignSpend]) -> None:
-        dirty = DirtySet()
-        dirty.add("campaigns", *queryset.values_list("date", flat=True))
-        super().delete_queryset(request, queryset)
-        dirty.save()
+        spend_delete(spends=queryset)
 
 
 # Pipelines
@@ -319,7 +281,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Pipeline)
-class PipelineAdmin(admin.ModelAdmin):
+class PipelineAdmin(ServiceAdmin):
     list_display = ("name", "external_id")
     search_fields = ("name", "=external_id")
     inlines = [StageInline]
@@ -336,7 +298,7 @@ class PipelineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(ServiceAdmin):
     list_display = ("name", "pipeline", "position", "probability", "idle_days")
     list_filter = ("pipeline",)
     search_fields = ("name", "pipeline__name", "=external_id")
@@ -409,7 +371,7 @@ class DealStageEntryInline(admin.TabularInline):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ServiceAdmin):
     """Deals are created, edited, moved, closed and deleted only through `crm.services`.
 
     Stage, status and close time are read-only here: stage moves and closing are actions, so the

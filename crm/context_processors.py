@@ -4,7 +4,8 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 
 from core.jalali import persian_active, uses_persian_digits
-from crm.permissions import can_read_deals, can_read_tickets, role_of
+from core.permissions import can_read_area, role_of
+from crm.permissions import can_read_deals
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -14,7 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "crm_role": role_of(user) if signed_in else None,
         "nav_deals": signed_in and can_read_deals(user),
-        "nav_tickets": signed_in and can_read_tickets(user),
+        "nav_tickets": signed_in and can_read_area(user, "support"),
     }
 
 

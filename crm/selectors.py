@@ -9,6 +9,7 @@ from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from core import search
 from crm.models import (
     Activity,
     ActivityKind,
@@ -21,7 +22,7 @@ from crm.models import (
     Stage,
     User,
 )
-from crm.permissions import can_read_customers, can_read_deals, can_read_tickets, deals_visible_to
+from crm.permissions import can_read_customers, can_read_deals, deals_visible_to
 
 
 def home_summary(*, user: User) -> dict[str, int]:
@@ -245,8 +246,6 @@ class SearchResults:
 
 def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
     """Contacts, companies, deals and tickets matching every word of `query`, only from areas the user reads."""
-    from support.models import Ticket
-
     words = query.split()
     results = SearchResults()
     if not words:
@@ -266,10 +265,5 @@ def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
         for word in words:
             deal_match &= Q(title__icontains=word)
         results.deals = list(Deal.objects.filter(deal_match).select_related("stage", "company", "contact")[:limit])
-    if can_read_tickets(user):
-        ticket_match = Q()
-        for word in words:
-            ticket_match &= Q(subject__icontains=word)
-        results.tickets = list(Ticket.objects.filter(ticket_match).select_related("contact")
-                               .order_by("-created_at", "-id")[:limit])
+    results.tickets = search.find("tickets", user=user, words=words, limit=limit)
     return results

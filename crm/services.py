@@ -12,15 +12,18 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
+from core import dirtying, events
 from core.concurrency import check_version
+from core.dirtying import DaySet
 from crm.models import (
     Activity,
     ActivityKind,
     Campaign,
+    CampaignChannel,
     CampaignSpend,
     Company,
     Contact,
@@ -35,40 +38,15 @@ from crm.models import (
     User,
     base_amount,
 )
-from kpis.dirty import DirtySet
 
 DEAL_EDITABLE_FIELDS = frozenset(
     {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
 )
 
 
-def deal_dirty_days(deal: Deal) -> DirtySet:
-    """The days whose measures depend on this deal as it stands now."""
-    dirty = DirtySet()
-    dirty.add("deals", deal.created_at, deal.closed_at)
-    if deal.status == DealStatus.WON:
-        dirty.add("customers", deal.closed_at)
-        dirty.update(_won_deal_customer_days(deal))
-    for entered_at, exited_at in deal.stage_entries.values_list("entered_at", "exited_at"):
-        dirty.add("stages", entered_at, exited_at)
-    return dirty
-
-
-def _won_deal_customer_days(deal: Deal) -> DirtySet:
-    """A won deal may be its customer's first win, so winning, reopening, moving or deleting it can shift
-    the customer's first-win day to or from another won deal, and changes whether (and with what lifespan)
-    the customer's churn counts: those days are marked too."""
-    if deal.company_id:
-        customer: Company | Contact = deal.company
-        won = Deal.objects.filter(company_id=deal.company_id)
-    else:
-        customer = deal.contact
-        won = Deal.objects.filter(contact_id=deal.contact_id, company__isnull=True)
-    other_first_win = (won.filter(status=DealStatus.WON).exclude(pk=deal.pk).order_by("closed_at")
-                       .values_list("closed_at", flat=True).first())
-    dirty = DirtySet()
-    dirty.add("customers", other_first_win, customer.churned_at)
-    return dirty
+def deal_dirty_days(deal: Deal) -> DaySet:
+    """The KPI days this deal counts on as it stands now (the KPI engine's rule, through core.dirtying)."""
+    return dirtying.days_of("deals", Deal.objects.filter(pk=deal.pk))
 
 
 def _full_clean(instance: object, **kwargs: object) -> None:
@@ -137,9 +115,7 @@ def deal_move_stage(*, deal: Deal, stage: Stage, at: datetime | None = None,
     DealStageEntry.objects.create(deal=deal, stage=stage, entered_at=at)
     deal.stage = stage
     deal.save(update_fields=["stage", "updated_at"])
-    dirty = DirtySet()
-    dirty.add("stages", at)
-    dirty.save()
+    dirtying.mark("stage_moves", [at])
     return deal
 
 
@@ -241,23 +217,12 @@ def stage_set_probability(*, stage: Stage, probability: Decimal) -> Stage:
     stage.probability = probability
     _full_clean(stage)
     stage.save(update_fields=["probability"])
-    dirty = DirtySet()
-    for entered_at, exited_at in stage.entries.values_list("entered_at", "exited_at").iterator():
-        dirty.add("stages", entered_at, exited_at)
-    dirty.save()
+    dirtying.mark("stages", Stage.objects.filter(pk=stage.pk))
     return stage
 
 
-def _customer_dirty_days(record: Company | Contact) -> DirtySet:
-    dirty = DirtySet()
-    dirty.add("customers", record.churned_at)
-    if isinstance(record, Company):
-        won = record.deals.filter(status=DealStatus.WON)
-    else:
-        won = record.deals.filter(status=DealStatus.WON, company__isnull=True)
-    first_won = won.order_by("closed_at").values_list("closed_at", flat=True).first()
-    dirty.add("customers", first_won)
-    return dirty
+def _customer_dirty_days(record: Company | Contact) -> DaySet:
+    return dirtying.days_of("customers", type(record).objects.filter(pk=record.pk))
 
 
 @transaction.atomic
@@ -270,7 +235,7 @@ def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | No
     customer.churned_at = churned_at
     customer.churn_reason = reason if churned_at else ""
     customer.save(update_fields=["churned_at", "churn_reason"])
-    dirty.add("customers", churned_at)
+    dirty.update(_customer_dirty_days(customer))
     dirty.save()
 
 
@@ -305,9 +270,7 @@ def contact_create(
     )
     _full_clean(contact)
     contact.save()
-    dirty = DirtySet()
-    dirty.add("campaigns", contact.created_at)
-    dirty.save()
+    dirtying.mark("contacts", Contact.objects.filter(pk=contact.pk))
     return contact
 
 
@@ -316,26 +279,23 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, **c
     """Change a contact's details; a new company or source campaign re-counts the days it affects."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_version(contact, expected_version)
-    dirty = DirtySet()
-    dirty.add("campaigns", contact.created_at)
-    dirty.update(_customer_dirty_days(contact))
-    for deal in contact.deals.filter(status=DealStatus.WON):
-        dirty.update(deal_dirty_days(deal))
+    dirty = dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk))
     for field, value in changes.items():
         setattr(contact, field, value)
     _full_clean(contact)
     contact.save()
-    dirty.add("campaigns", contact.created_at)
+    dirty.update(dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk)))
     dirty.save()
     return contact
 
 
-COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner"})
+COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner", "created_at", "external_id"})
 
 
 @transaction.atomic
 def company_update(*, company: Company, expected_version: int | None = None, **changes: object) -> Company:
-    """Change a company's name or owner (neither moves a KPI: customers are counted by id)."""
+    """Change a company's name, owner, creation time or external id (none moves a KPI: customers are counted
+    by id, from their deals and churn)."""
     unknown = set(changes) - COMPANY_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"company_update cannot change {', '.join(sorted(unknown))}")
@@ -354,10 +314,98 @@ def campaign_add_spend(*, campaign: Campaign, spent_on: date, amount: Decimal) -
     spend = CampaignSpend(campaign=campaign, date=spent_on, amount=amount)
     _full_clean(spend)
     spend.save()
-    dirty = DirtySet()
-    dirty.add("campaigns", spent_on)
-    dirty.save()
+    dirtying.mark("spend_dates", [spent_on])
     return spend
+
+
+@transaction.atomic
+def spend_update(*, spend: CampaignSpend, spent_on: date | None = None, amount: Decimal | None = None,
+                 campaign: Campaign | None = None) -> CampaignSpend:
+    """Correct a spend entry's date, amount or campaign; its old and new dates are recomputed."""
+    spend = CampaignSpend.objects.select_for_update().get(pk=spend.pk)
+    old_date = spend.date
+    if spent_on is not None:
+        spend.date = spent_on
+    if amount is not None:
+        spend.amount = amount
+    if campaign is not None:
+        spend.campaign = campaign
+    _full_clean(spend)
+    spend.save()
+    dirtying.mark("spend_dates", [old_date, spend.date])
+    return spend
+
+
+@transaction.atomic
+def spend_delete(*, spends: QuerySet[CampaignSpend]) -> int:
+    """Delete spend entries; the dates they cost on are recomputed. Returns how many were deleted."""
+    dirty = dirtying.days_of("spend_dates", list(spends.values_list("date", flat=True)))
+    deleted, _by_model = spends.delete()
+    dirty.save()
+    return deleted
+
+
+CAMPAIGN_EDITABLE_FIELDS = frozenset({"name", "channel", "external_id"})
+
+
+@transaction.atomic
+def campaign_create(*, name: str, channel: str = CampaignChannel.OTHER, external_id: str | None = None) -> Campaign:
+    """A new campaign has no leads, deals or spend yet, so it changes no KPI day."""
+    campaign = Campaign(name=name, channel=channel, external_id=external_id)
+    _full_clean(campaign)
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, **changes: object) -> Campaign:
+    """Rename a campaign or change its channel (campaign KPIs are broken down by id, so no day moves)."""
+    unknown = set(changes) - CAMPAIGN_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"campaign_update cannot change {', '.join(sorted(unknown))}")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    for field, value in changes.items():
+        setattr(campaign, field, value)
+    _full_clean(campaign)
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, campaigns: QuerySet[Campaign]) -> int:
+    """Delete campaigns with their spend; their leads and deals stay, no longer attributed to a campaign.
+
+    The days of that spend, of those leads and of those deals (revenue, ROI, acquired customers) are
+    recomputed. Returns how many campaigns were deleted.
+    """
+    dirty = dirtying.days_of("campaigns", campaigns)
+    count = campaigns.count()
+    campaigns.delete()
+    dirty.save()
+    return count
+
+
+@transaction.atomic
+def contact_delete(*, contacts: QuerySet[Contact]) -> int:
+    """Delete contacts with their survey invitations and answers (deals and tickets protect a contact, so a
+    deletable contact was never a customer); their lead days and survey days are recomputed."""
+    dirty = dirtying.days_of("contacts", contacts)
+    count = contacts.count()
+    contacts.delete()
+    dirty.save()
+    return count
+
+
+@transaction.atomic
+def company_delete(*, companies: QuerySet[Company]) -> int:
+    """Delete companies (deals protect theirs); their contacts stay, without a company."""
+    dirty = dirtying.days_of("companies", companies)
+    contacts = dirtying.days_of("contacts", Contact.objects.filter(company__in=companies))
+    count = companies.count()
+    companies.delete()
+    dirty.update(contacts)
+    dirty.save()
+    return count
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kpis import calculations as calc
-from surveys.models import SERVQUAL_DIMENSIONS
+from surveys.kpi_sources import SERVQUAL_DIMENSIONS
 
 Values = Mapping[str, float]
 

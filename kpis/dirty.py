@@ -1,30 +1,19 @@
 """Recording which local days of which KPI family a change touches.
 
-Every service that writes operational data calls `mark_dirty` inside its own transaction,
-with the days before and after the change, so the next roll-up recomputes exactly those days.
+The rules of which days a change touches are in `kpis/dirty_rules.py`; services and the importer reach
+them through `core.dirtying`, and each rule answers a `DirtySet`, which writes its days once, in the
+caller's transaction, so the next roll-up recomputes exactly those days.
 """
 
-from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
+from core.business_time import business_zone, local_day
 from kpis.models import DirtyDay
+
+__all__ = ["FAMILIES", "DirtySet", "business_zone", "local_day"]
 
 # Independent groups of measures; each is recomputed from its own source tables.
 FAMILIES = ("deals", "stages", "customers", "campaigns", "tickets", "replies", "surveys")
-
-
-def business_zone() -> ZoneInfo:
-    return ZoneInfo(settings.CRM_TIME_ZONE)
-
-
-def local_day(instant: datetime | None) -> date | None:
-    """The business's calendar date on which an instant falls (None stays None)."""
-    if instant is None:
-        return None
-    return instant.astimezone(business_zone()).date()
 
 
 class DirtySet:
@@ -50,10 +39,3 @@ class DirtySet:
             [DirtyDay(family=family, day=day) for family, day in sorted(self.pairs)], batch_size=2000
         )
         return len(self.pairs)
-
-
-def mark_dirty(family: str, moments: Iterable[datetime | date | None]) -> None:
-    """Mark the local days of these instants (or dates) dirty for one family."""
-    dirty = DirtySet()
-    dirty.add(family, *moments)
-    dirty.save()

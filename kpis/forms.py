@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.amounts import amount_style
 from core.jalali import persian_active, use_jalali_inputs
-from crm.models import Team, User
+from crm import kpi_sources as crm_sources
 from kpis.catalog import CATALOG, KPIS
 from kpis.dashboards import GRAIN_LABELS, PRESETS, offered_presets
 from kpis.models import Target, TargetPeriod
@@ -45,9 +45,9 @@ class TargetForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["owner"].queryset = crm_sources.users().filter(is_active=True).order_by("username")
         self.fields["owner"].help_text = _("Leave person and team empty for the whole business.")
-        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["team"].queryset = crm_sources.teams().order_by("name")
         # Persian managers set targets by Jalali month or quarter (offered first); others by Gregorian ones.
         kinds = dict(TargetPeriod.choices)
         order = ([TargetPeriod.JALALI_MONTH, TargetPeriod.JALALI_QUARTER, TargetPeriod.MONTH, TargetPeriod.QUARTER]

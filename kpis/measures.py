@@ -4,7 +4,7 @@ Storage kinds: `flow` is summed over a range; `delta` is a daily change of a sta
 from the beginning of time; `level` is one day's value of a trailing-window state.
 """
 
-from surveys.models import SERVQUAL_DIMENSIONS
+from surveys.kpi_sources import SERVQUAL_DIMENSIONS
 
 SERVQUAL_MEASURES = tuple(
     f"sq_{dimension}_{side}_{part}"

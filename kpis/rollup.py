@@ -27,13 +27,15 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from crm.models import CampaignSpend, Company, Contact, Deal, DealStageEntry, DealStatus
+from crm import kpi_sources as crm_sources
+from crm.kpi_sources import DealStatus
 from kpis.dirty import FAMILIES, business_zone, local_day
 from kpis.measures import FAMILY_MEASURES
 from kpis.models import DailyMeasure, DirtyDay, RollupRun
-from support.models import MessageAuthor, Ticket, TicketMessage
-from support.selectors import SLA_BREACHED
-from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, SurveyKind
+from support import kpi_sources as support_sources
+from support.kpi_sources import SLA_BREACHED
+from surveys import kpi_sources as survey_sources
+from surveys.kpi_sources import SERVQUAL_DIMENSIONS, SurveyKind
 
 logger = logging.getLogger(__name__)
 
@@ -151,11 +153,11 @@ def duration(later: str, earlier: str) -> ExpressionWrapper:
 
 def compute_deals(days: set[date] | None) -> Measures:
     measures = Measures()
-    aggregate_by_day(measures, Deal.objects.all(), "created_at", days,
+    aggregate_by_day(measures, crm_sources.deals(), "created_at", days,
                      {"owner": "owner_id", "pipeline": "pipeline_id"}, {"deals_created": Count("id")})
     won = Q(status=DealStatus.WON)
     aggregate_by_day(
-        measures, Deal.objects.exclude(status=DealStatus.OPEN), "closed_at", days,
+        measures, crm_sources.deals().exclude(status=DealStatus.OPEN), "closed_at", days,
         {"owner": "owner_id", "pipeline": "pipeline_id", "campaign": "campaign_id", "deal_kind": "kind"},
         {
             "won_count": Count("id", filter=won),
@@ -172,7 +174,7 @@ def compute_deals(days: set[date] | None) -> Measures:
 def compute_stages(days: set[date] | None) -> Measures:
     measures = Measures()
     dims = {"stage": "stage_id", "owner": "deal__owner_id", "pipeline": "deal__pipeline_id"}
-    entries = DealStageEntry.objects.all()
+    entries = crm_sources.stage_entries()
     aggregate_by_day(measures, entries.filter(exited_at__isnull=False), "exited_at", days, dims,
                      {"stage_exits": Count("id"), "stage_seconds": Sum(duration("exited_at", "entered_at"))})
     pipeline_change = {
@@ -197,7 +199,7 @@ def compute_customers(days: set[date] | None) -> Measures:
     measures = Measures()
     first_win: dict[tuple[str, int], tuple[datetime, int | None]] = {}
     purchase_days: dict[tuple[str, int], set[date]] = defaultdict(set)
-    won = (Deal.objects.filter(status=DealStatus.WON).order_by("closed_at", "id")
+    won = (crm_sources.deals().filter(status=DealStatus.WON).order_by("closed_at", "id")
            .values_list("company_id", "contact_id", "closed_at", "campaign_id"))
     for company_id, contact_id, closed_at, campaign_id in won.iterator(chunk_size=5000):
         key = ("company", company_id) if company_id else ("contact", contact_id)
@@ -205,8 +207,8 @@ def compute_customers(days: set[date] | None) -> Measures:
         purchase_days[key].add(local_day(closed_at))
 
     churned_at: dict[tuple[str, int], datetime] = {}
-    for model, kind in ((Company, "company"), (Contact, "contact")):
-        for pk, moment in model.objects.filter(churned_at__isnull=False).values_list("id", "churned_at").iterator():
+    for kind, churned in crm_sources.churned_customers():
+        for pk, moment in churned.values_list("id", "churned_at").iterator():
             churned_at[(kind, pk)] = moment
 
     def wanted(day: date) -> bool:
@@ -270,9 +272,9 @@ def changed_customer_days(measures: Measures) -> set[date]:
 
 def compute_campaigns(days: set[date] | None) -> Measures:
     measures = Measures()
-    aggregate_by_day(measures, CampaignSpend.objects.all(), "date", days, {"campaign": "campaign_id"},
+    aggregate_by_day(measures, crm_sources.campaign_spend(), "date", days, {"campaign": "campaign_id"},
                      {"marketing_spend": Sum("amount")}, is_date=True)
-    aggregate_by_day(measures, Contact.objects.all(), "created_at", days, {"campaign": "source_campaign_id"},
+    aggregate_by_day(measures, crm_sources.contacts(), "created_at", days, {"campaign": "source_campaign_id"},
                      {"new_leads": Count("id")})
     return measures
 
@@ -282,7 +284,7 @@ TICKET_DIMENSIONS = {"assignee": "assignee_id", "priority": "priority", "channel
 
 def compute_tickets(days: set[date] | None) -> Measures:
     measures = Measures()
-    tickets = Ticket.objects.all()
+    tickets = support_sources.tickets()
     aggregate_by_day(measures, tickets, "created_at", days, TICKET_DIMENSIONS,
                      {"tickets_created": Count("id"), "backlog_delta": Count("id")})
     resolved = tickets.filter(resolved_at__isnull=False)
@@ -306,7 +308,7 @@ def compute_replies(days: set[date] | None) -> Measures:
     (support.threads), so this is one grouped aggregate like the other families.
     """
     measures = Measures()
-    replies = TicketMessage.objects.filter(author=MessageAuthor.AGENT, public=True, waiting_since__isnull=False)
+    replies = support_sources.agent_replies()
     aggregate_by_day(measures, replies, "at", days,
                      {"assignee": "ticket__assignee_id", "priority": "ticket__priority", "channel": "ticket__channel"},
                      {"reply_count": Count("id"), "reply_wait_seconds": Sum(duration("at", "waiting_since"))})
@@ -335,10 +337,10 @@ def compute_surveys(days: set[date] | None) -> Measures:
             field = f"{dimension}_{column}"
             aggregates[f"sq_{dimension}_{side}_n"] = Count(field, filter=servqual)
             aggregates[f"sq_{dimension}_{side}_sum"] = Sum(field, filter=servqual)
-    aggregate_by_day(measures, Response.objects.all(), "answered_at", days,
+    aggregate_by_day(measures, survey_sources.responses(), "answered_at", days,
                      {"survey": "survey_id", "assignee": "ticket__assignee_id", "channel": "ticket__channel"},
                      aggregates)
-    aggregate_by_day(measures, Invitation.objects.all(), "sent_at", days, {"survey": "survey_id"},
+    aggregate_by_day(measures, survey_sources.invitations(), "sent_at", days, {"survey": "survey_id"},
                      {"invitations_sent": Count("id"), "invitations_responded": Count("response")})
     return measures
 

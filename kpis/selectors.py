@@ -13,15 +13,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Campaign, DealKind, Pipeline, Stage, User
+from crm import kpi_sources as crm_sources
+from crm.kpi_sources import DealKind
 from kpis.catalog import SERVQUAL_GAPS, Kpi
 from kpis.models import DailyMeasure, RollupRun
 from kpis.periods import split_range
-from support.models import Channel, Priority
-from surveys.models import SERVQUAL_DIMENSIONS, Survey
+from support.kpi_sources import Channel, Priority
+from surveys import kpi_sources as survey_sources
+from surveys.kpi_sources import SERVQUAL_DIMENSIONS
 
 TRAILING_DAYS = 365
 SERVQUAL_LABELS = {"tangibles": _("Tangibles"), "reliability": _("Reliability"),
@@ -152,23 +154,23 @@ def _member_values(kpi: Kpi, stored_dimension: str, start: date, end: date) -> d
 
 def _labels(dimension: str, member_ids: list[str]) -> dict[str, tuple[str, str]]:
     """member → (public id, label) per the API contract's id rules."""
-    def by_pk(model: type, label_field: str = "name") -> dict[str, tuple[str, str]]:
-        rows = model.objects.filter(pk__in=[m for m in member_ids if m.isdigit()]).values_list(
+    def by_pk(records: QuerySet, label_field: str = "name") -> dict[str, tuple[str, str]]:
+        rows = records.filter(pk__in=[m for m in member_ids if m.isdigit()]).values_list(
             "pk", "external_id", label_field)
         return {str(pk): (external_id or str(pk), str(label)) for pk, external_id, label in rows}
 
     if dimension in {"owner", "assignee"}:
-        rows = User.objects.filter(pk__in=[m for m in member_ids if m.isdigit()]).values_list(
+        rows = crm_sources.users().filter(pk__in=[m for m in member_ids if m.isdigit()]).values_list(
             "pk", "username", "full_name")
         return {str(pk): (username, full_name or username) for pk, username, full_name in rows}
     if dimension == "pipeline":
-        return by_pk(Pipeline)
+        return by_pk(crm_sources.pipelines())
     if dimension == "stage":
-        return by_pk(Stage)
+        return by_pk(crm_sources.stages())
     if dimension == "campaign":
-        return by_pk(Campaign)
+        return by_pk(crm_sources.campaigns())
     if dimension == "survey":
-        return by_pk(Survey)
+        return by_pk(survey_sources.surveys())
     choices: dict[str, dict[str, str]] = {
         "priority": dict(Priority.choices), "channel": dict(Channel.choices),
         "deal_kind": dict(DealKind.choices),
@@ -187,7 +189,7 @@ def breakdown_rows(kpi: Kpi, dimension: str, start: date, end: date,
     stored = kpi.team_via if dimension == "team" else dimension
     members = _member_values(kpi, stored, start, end)
     if dimension == "team":
-        team_of = dict(User.objects.filter(pk__in=[m for m in members if m.isdigit()], team__isnull=False)
+        team_of = dict(crm_sources.users().filter(pk__in=[m for m in members if m.isdigit()], team__isnull=False)
                        .values_list("pk", "team__name"))
         teams: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(kpi.inputs, 0.0))
         for member, values in members.items():

@@ -2,11 +2,14 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from crm.models import Team, User
 from kpis.models import Target
+
+if TYPE_CHECKING:
+    from crm.models import Team, User
 
 
 @transaction.atomic
@@ -20,8 +23,8 @@ def target_save(*, target: Target) -> Target:
     return target
 
 
-def target_create(*, kpi_key: str, period_kind: str, period_start: date, value: Decimal, owner: User | None = None,
-                  team: Team | None = None) -> Target:
+def target_create(*, kpi_key: str, period_kind: str, period_start: date, value: Decimal, owner: "User | None" = None,
+                  team: "Team | None" = None) -> Target:
     """A new target for the business (no owner, no team), one person or one team."""
     return target_save(target=Target(kpi_key=kpi_key, period_kind=period_kind, period_start=period_start,
                                      value=value, owner=owner, team=team))

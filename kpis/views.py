@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.csv import csv_response
-from crm.permissions import can_read_area
+from core.permissions import can_read_area
 from kpis.api.serializers import KpiQuerySerializer
 from kpis.catalog import KPIS, Kpi
 from kpis.dashboards import (
@@ -92,7 +92,8 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 def _chart_csv(chart: ChartData, name: str, query: DashboardQuery) -> HttpResponse:
-    return csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", chart.csv_header(), chart.csv_rows())
+    return csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", chart.csv_header(), chart.csv_rows(),
+                        stream=False)
 
 
 def _exact_query(request: HttpRequest, kpi: Kpi) -> tuple[DashboardQuery | None, str | None, HttpResponse | None]:
@@ -164,7 +165,7 @@ def kpi_csv(request: HttpRequest, key: str) -> HttpResponse:
     header = data.csv_header()
     header[2] = "value"  # one KPI: the column is its value, as in the API
     name = f"{kpi.key}-{dimension}" if dimension else kpi.key
-    return csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", header, data.csv_rows())
+    return csv_response(f"{name}-{query.start}-{query.end}-{query.grain}.csv", header, data.csv_rows(), stream=False)
 
 
 def _records_query(request: HttpRequest, dimensions: Iterable[str]) -> tuple[date, date, str | None, str | None,

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -18,18 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyAdmin, adopt_saved, deletable_with_parent, run_for_each
-from kpis.dirty import DirtySet
+from core.admin import ReadOnlyAdmin, ServiceAdmin, adopt_saved, deletable_with_parent, run_for_each
 from support.models import MessageAuthor, SlaPolicy, Ticket, TicketMessage
 from support.services import (
     ticket_add_message,
     ticket_create,
-    ticket_dirty_days,
+    ticket_delete,
     ticket_reopen,
     ticket_resolve,
     ticket_update,
 )
-from surveys.models import Response
 
 TICKET_EDITABLE_FIELDS = frozenset({"subject", "contact", "assignee", "priority", "channel"})
 
@@ -96,20 +93,8 @@ class TicketMessageInline(admin.TabularInline):
         return False
 
 
-def ticket_deletion_days(tickets: QuerySet[Ticket]) -> DirtySet:
-    """Days a ticket deletion changes: its own (created, resolved, replies) and its survey responses'.
-
-    Responses survive the deletion but lose the ticket's assignee and channel as their dimensions.
-    """
-    dirty = DirtySet()
-    for ticket in tickets:
-        dirty.update(ticket_dirty_days(ticket))
-    dirty.add("surveys", *Response.objects.filter(ticket__in=tickets).values_list("answered_at", flat=True))
-    return dirty
-
-
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ServiceAdmin):
     list_display = ("subject", "contact", "priority", "channel", "status", "assignee", "created_at",
                     "first_response_at", "resolved_at")
     list_filter = ("status", "priority", "channel", "assignee", "created_at", "resolved_at")
@@ -176,17 +161,11 @@ class TicketAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list, dict, set, list]:
         return deletable_with_parent(super().get_deleted_objects(objs, request), TicketMessage)
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Ticket) -> None:
-        dirty = ticket_deletion_days(Ticket.objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
-        dirty.save()
+        ticket_delete(tickets=Ticket.objects.filter(pk=obj.pk))
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        dirty = ticket_deletion_days(queryset)
-        super().delete_queryset(request, queryset)
-        dirty.save()
+        ticket_delete(tickets=queryset)
 
     @admin.action(description=_("Resolve"), permissions=["change"])
     def resolve(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

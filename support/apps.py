@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class SupportConfig(AppConfig):
     name = "support"
     verbose_name = _("Support")
+
+    def ready(self) -> None:
+        from core import events, search
+        from support import permissions  # noqa: F401  (declares the support area)
+        from support.selectors import search_tickets
+        from support.tasks import send_ticket_confirmation
+
+        search.register("tickets", search_tickets)
+        events.listen("ticket_submitted", lambda ticket_id: send_ticket_confirmation.delay(ticket_id))

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import User
-from crm.permissions import can_assign_ticket, can_assign_tickets_to_others
 from support.models import Channel, Priority, Ticket, TicketStatus
+from support.permissions import can_assign_ticket, can_assign_tickets_to_others
 from support.selectors import ticket_assignees
 
 

@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import events
+from core import dirtying, events
 from core.concurrency import check_version
+from core.dirtying import DaySet
 from crm.models import Contact, User
 from crm.services import contact_create
-from kpis.dirty import DirtySet
 from support.models import (
     DEFAULT_SLA_HOURS,
     RESOLVED_STATUSES,
@@ -37,13 +38,9 @@ def sla_hours(priority: str) -> tuple[int, int]:
     return policy.first_response_hours, policy.resolution_hours
 
 
-def ticket_dirty_days(ticket: Ticket) -> DirtySet:
-    """The days whose measures depend on this ticket as it stands now."""
-    dirty = DirtySet()
-    dirty.add("tickets", ticket.created_at, ticket.resolved_at, ticket.first_response_at)
-    agent_reply_times = ticket.messages.filter(author=MessageAuthor.AGENT, public=True).values_list("at", flat=True)
-    dirty.add("replies", *agent_reply_times)
-    return dirty
+def ticket_dirty_days(ticket: Ticket) -> DaySet:
+    """The KPI days this ticket counts on as it stands now (the KPI engine's rule, through core.dirtying)."""
+    return dirtying.days_of("tickets", Ticket.objects.filter(pk=ticket.pk))
 
 
 def first_response_at(ticket: Ticket) -> datetime | None:
@@ -86,23 +83,21 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-def thread_refresh_waits(*, ticket: Ticket) -> DirtySet:
-    """Recompute `waiting_since` along the whole thread; returns the reply days whose wait changed.
+def thread_refresh_waits(*, ticket: Ticket) -> list[datetime]:
+    """Recompute `waiting_since` along the whole thread; returns the times of the replies whose wait changed.
 
     A message added anywhere in the thread (a backdated reply, a late customer message) can change
     the wait of every later reply, so the thread is walked again; it is short.
     """
     messages = list(ticket.messages.order_by("at", "id"))
     waits = reply_waiting_since(ticket.created_at, [(m.at, m.author, m.public) for m in messages])
-    dirty = DirtySet()
     changed = []
     for message, waiting_since in zip(messages, waits, strict=True):
         if message.waiting_since != waiting_since:
             message.waiting_since = waiting_since
             changed.append(message)
-            dirty.add("replies", message.at)
     TicketMessage.objects.bulk_update(changed, ["waiting_since"])
-    return dirty
+    return [message.at for message in changed]
 
 
 @transaction.atomic
@@ -129,10 +124,10 @@ def ticket_add_message(
     message = TicketMessage(ticket=ticket, at=at, author=author, public=public, user=user, body=body)
     message.full_clean()
     message.save()
-    dirty = thread_refresh_waits(ticket=ticket)
+    dirty = dirtying.days_of("reply_moments", thread_refresh_waits(ticket=ticket))
     if author == MessageAuthor.AGENT and public:
         if ticket.first_response_at is None or at < ticket.first_response_at:
-            dirty.add("tickets", ticket.first_response_at, at, ticket.resolved_at)
+            dirty.update(dirtying.days_of("ticket_moments", [ticket.first_response_at, at, ticket.resolved_at]))
             ticket.first_response_at = at
         if ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
             ticket.status = TicketStatus.PENDING
@@ -157,9 +152,7 @@ def ticket_resolve(*, ticket: Ticket, at: datetime | None = None, close: bool = 
     ticket.status = TicketStatus.CLOSED if close else TicketStatus.RESOLVED
     ticket.resolved_at = at
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
-    dirty = DirtySet()
-    dirty.add("tickets", at)
-    dirty.save()
+    dirtying.mark("ticket_moments", [at])
     events.ticket_resolved(ticket_id=ticket.pk)
     return ticket
 
@@ -171,8 +164,7 @@ def ticket_reopen(*, ticket: Ticket, expected_version: int | None = None) -> Tic
     check_version(ticket, expected_version)
     if ticket.status not in RESOLVED_STATUSES:
         raise ValidationError({"status": _("Only a resolved or closed ticket can be reopened.")})
-    dirty = DirtySet()
-    dirty.add("tickets", ticket.resolved_at)
+    dirty = dirtying.days_of("ticket_moments", [ticket.resolved_at])
     ticket.status = TicketStatus.OPEN
     ticket.resolved_at = None
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
@@ -190,15 +182,25 @@ def ticket_update(*, ticket: Ticket, expected_version: int | None = None, **chan
         raise ValueError(f"ticket_update cannot change {', '.join(sorted(unknown))}")
     ticket = _lock(ticket)
     check_version(ticket, expected_version)
+    # The rule includes the survey answers about the ticket: they are broken down by its assignee and channel.
     dirty = ticket_dirty_days(ticket)
-    # Survey responses about the ticket are broken down by its assignee and channel.
-    dirty.add("surveys", *ticket.survey_responses.values_list("answered_at", flat=True))
     for field, value in changes.items():
         setattr(ticket, field, value)
     ticket.full_clean()
     ticket.save()
     dirty.save()
     return ticket
+
+
+@transaction.atomic
+def ticket_delete(*, tickets: QuerySet[Ticket]) -> int:
+    """Delete tickets with their threads; their days, and those of the survey answers about them (which stay,
+    without the ticket's assignee and channel), are recomputed. Returns how many were deleted."""
+    dirty = dirtying.days_of("tickets", tickets)
+    count = tickets.count()
+    tickets.delete()
+    dirty.save()
+    return count
 
 
 @transaction.atomic

@@ -15,11 +15,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.business_time import business_zone
 from core.concurrency import StaleEditError
 from core.csv import csv_response
 from core.ratelimit import RateLimit
-from crm.permissions import can_assign_tickets_to_others, can_work_tickets
-from kpis.dirty import business_zone
 from support import services
 from support.filters import TicketFilter
 from support.forms import (
@@ -31,6 +30,7 @@ from support.forms import (
     TicketStatusForm,
 )
 from support.models import MessageAuthor, Ticket
+from support.permissions import can_assign_tickets_to_others, can_work_tickets
 from support.selectors import (
     DEFAULT_QUEUE,
     QUEUE_LABELS,

@@ -10,34 +10,32 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, adopt_saved
-from kpis.dirty import DirtySet
+from core.admin import ReadOnlyAdmin, ServiceAdmin, adopt_saved
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey, SurveyKind
-from surveys.services import invitation_create, response_record, validate_answer
+from surveys.services import (
+    SURVEY_EDITABLE_FIELDS,
+    invitation_create,
+    invitation_delete,
+    response_delete,
+    response_record,
+    survey_create,
+    survey_delete,
+    survey_update,
+    validate_answer,
+)
 
 SERVQUAL_FIELDS = tuple(f"{dimension}_{side}" for dimension in SERVQUAL_DIMENSIONS
                         for side in ("expectation", "perception"))
 
 
-def survey_days(invitations: QuerySet[Invitation], responses: QuerySet[Response]) -> DirtySet:
-    """The survey days on which these invitations were sent and these responses given."""
-    dirty = DirtySet()
-    dirty.add("surveys", *invitations.values_list("sent_at", flat=True))
-    dirty.add("surveys", *responses.values_list("answered_at", flat=True))
-    dirty.add("surveys", *responses.filter(invitation__isnull=False)
-              .values_list("invitation__sent_at", flat=True))
-    return dirty
-
-
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(ServiceAdmin):
     """The kind fixes the scale of every answer, so it cannot change once the survey exists."""
 
     list_display = ("name", "kind", "active", "send_after_ticket_resolved", "send_to_active_customers",
@@ -48,22 +46,26 @@ class SurveyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Survey | None = None) -> Any:
         return ("kind",) if obj is not None else ()
 
-    @transaction.atomic
-    def delete_model(self, request: HttpRequest, obj: Survey) -> None:
-        dirty = survey_days(obj.invitations.all(), obj.responses.all())
-        super().delete_model(request, obj)
-        dirty.save()
+    def save_model(self, request: HttpRequest, obj: Survey, form: ModelForm, change: bool) -> None:
+        """Through `survey_create` and `survey_update`, which refuse what the API and pages refuse (an NPS
+        survey sent after every resolved ticket, a CSAT survey sent to all active customers)."""
+        fields = {name: getattr(obj, name) for name in SURVEY_EDITABLE_FIELDS}
+        if change:
+            changed = {name: value for name, value in fields.items() if name in form.changed_data}
+            if changed:
+                adopt_saved(obj, survey_update(survey=obj, **changed))
+            return
+        adopt_saved(obj, survey_create(kind=obj.kind, **fields))
 
-    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: Survey) -> None:
+        survey_delete(surveys=Survey.objects.filter(pk=obj.pk))
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
-        dirty = survey_days(Invitation.objects.filter(survey__in=queryset),
-                            Response.objects.filter(survey__in=queryset))
-        super().delete_queryset(request, queryset)
-        dirty.save()
+        survey_delete(surveys=queryset)
 
 
 class ServiceWrittenAdmin(ReadOnlyAdmin):
-    """Added through a service, never changed; deleting marks the survey days the rows counted on."""
+    """Added and deleted through a service (which marks the survey days the rows counted on), never changed."""
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return admin.ModelAdmin.has_add_permission(self, request)
@@ -71,20 +73,14 @@ class ServiceWrittenAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
-    def deletion_days(self, queryset: QuerySet) -> DirtySet:
+    def delete_records(self, queryset: QuerySet) -> int:
         raise NotImplementedError
 
-    @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        dirty = self.deletion_days(type(obj).objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
-        dirty.save()
+        self.delete_records(type(obj).objects.filter(pk=obj.pk))
 
-    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        dirty = self.deletion_days(queryset)
-        super().delete_queryset(request, queryset)
-        dirty.save()
+        self.delete_records(queryset)
 
 
 @admin.register(Invitation)
@@ -100,8 +96,8 @@ class InvitationAdmin(ServiceWrittenAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"sent_at": timezone.now(), **super().get_changeform_initial_data(request)}
 
-    def deletion_days(self, queryset: QuerySet[Invitation]) -> DirtySet:
-        return survey_days(queryset, Response.objects.none())
+    def delete_records(self, queryset: QuerySet[Invitation]) -> int:
+        return invitation_delete(invitations=queryset)
 
     def save_model(self, request: HttpRequest, obj: Invitation, form: ModelForm, change: bool) -> None:
         adopt_saved(obj, invitation_create(survey=obj.survey, contact=obj.contact, ticket=obj.ticket,
@@ -161,8 +157,8 @@ class ResponseAdmin(ServiceWrittenAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"answered_at": timezone.now(), **super().get_changeform_initial_data(request)}
 
-    def deletion_days(self, queryset: QuerySet[Response]) -> DirtySet:
-        return survey_days(Invitation.objects.none(), queryset)
+    def delete_records(self, queryset: QuerySet[Response]) -> int:
+        return response_delete(responses=queryset)
 
     def save_model(self, request: HttpRequest, obj: Response, form: ModelForm, change: bool) -> None:
         servqual = form.servqual() if obj.survey.kind == SurveyKind.SERVQUAL else None

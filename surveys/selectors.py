@@ -11,8 +11,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 
+from core.permissions import can_read_area
 from crm.models import Company, Contact, Deal, DealStatus, User
-from crm.permissions import can_read_area
 from crm.selectors import by_public_id
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey, SurveyKind
 

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core import events
+from core import dirtying, events
 from crm.models import Activity, ActivityKind, Contact, User
 from crm.services import activity_create
-from kpis.dirty import DirtySet
 from support.models import RESOLVED_STATUSES, MessageAuthor, Ticket, TicketMessage
 from surveys.models import (
     DEFAULT_QUESTIONS,
@@ -34,9 +34,7 @@ def invitation_create(*, survey: Survey, contact: Contact, ticket: Ticket | None
     """Record that a survey was sent to a contact."""
     invitation = Invitation.objects.create(survey=survey, contact=contact, ticket=ticket,
                                            sent_at=sent_at or timezone.now(), external_id=external_id)
-    dirty = DirtySet()
-    dirty.add("surveys", invitation.sent_at)
-    dirty.save()
+    dirtying.mark("invitations", Invitation.objects.filter(pk=invitation.pk))
     return invitation
 
 
@@ -90,39 +88,95 @@ def response_record(
         setattr(response, f"{dimension}_expectation", pair["expectation"])
         setattr(response, f"{dimension}_perception", pair["perception"])
     response.save()
-    dirty = DirtySet()
-    dirty.add("surveys", response.answered_at, invitation.sent_at if invitation else None)
-    dirty.save()
+    dirtying.mark("responses", Response.objects.filter(pk=response.pk))
     events.survey_response_recorded(response_id=response.pk)
     return response
 
 
-@transaction.atomic
-def survey_create(*, name: str, kind: str, question: str = "", question_fa: str = "", active: bool = True,
-                  send_after_ticket_resolved: bool = False, ticket_delay_hours: int = 24,
-                  send_to_active_customers: bool = False) -> Survey:
-    """Create a survey; with no question at all it takes the kind's standard wording in English and Persian
-    (a question written in one language only is shown to both, rather than a standard one that may differ).
-
-    Only CSAT and CES follow a ticket's resolution, and only NPS goes to active customers on the
-    schedule; asking otherwise is refused, naming the field.
-    """
+def _check_survey_sending(*, kind: str, send_after_ticket_resolved: bool, send_to_active_customers: bool) -> None:
+    """Only CSAT and CES follow a ticket's resolution, and only NPS goes to active customers on the schedule:
+    an NPS survey sent after every resolved ticket would flood customers and skew the NPS."""
     if kind not in SurveyKind.values:
         raise ValidationError({"kind": _("Unknown survey kind.")})
     if send_after_ticket_resolved and kind not in (SurveyKind.CSAT, SurveyKind.CES):
         raise ValidationError({"send_after_ticket_resolved": _("Only CSAT and CES surveys follow a ticket.")})
     if send_to_active_customers and kind != SurveyKind.NPS:
         raise ValidationError({"send_to_active_customers": _("Only an NPS survey goes to active customers.")})
+
+
+@transaction.atomic
+def survey_create(*, name: str, kind: str, question: str = "", question_fa: str = "", active: bool = True,
+                  send_after_ticket_resolved: bool = False, ticket_delay_hours: int = 24,
+                  send_to_active_customers: bool = False, external_id: str | None = None) -> Survey:
+    """Create a survey; with no question at all it takes the kind's standard wording in English and Persian
+    (a question written in one language only is shown to both, rather than a standard one that may differ).
+
+    Only CSAT and CES follow a ticket's resolution, and only NPS goes to active customers on the
+    schedule; asking otherwise is refused, naming the field.
+    """
+    _check_survey_sending(kind=kind, send_after_ticket_resolved=send_after_ticket_resolved,
+                          send_to_active_customers=send_to_active_customers)
     english, persian = DEFAULT_QUESTIONS[kind]
     question, question_fa = question.strip(), question_fa.strip()
     if not question and not question_fa:
         question, question_fa = english, persian
     survey = Survey(name=name, kind=kind, question=question, question_fa=question_fa, active=active,
                     send_after_ticket_resolved=send_after_ticket_resolved, ticket_delay_hours=ticket_delay_hours,
-                    send_to_active_customers=send_to_active_customers)
+                    send_to_active_customers=send_to_active_customers, external_id=external_id)
     survey.full_clean()
     survey.save()
     return survey
+
+
+SURVEY_EDITABLE_FIELDS = frozenset({"name", "question", "question_fa", "active", "send_after_ticket_resolved",
+                                    "ticket_delay_hours", "send_to_active_customers", "external_id"})
+
+
+@transaction.atomic
+def survey_update(*, survey: Survey, **changes: object) -> Survey:
+    """Change a survey's wording or sending, checked as `survey_create` checks them. Its kind is fixed once
+    created: its answers were given on that kind's scale."""
+    unknown = set(changes) - SURVEY_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"survey_update cannot change {', '.join(sorted(unknown))}")
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    for field, value in changes.items():
+        setattr(survey, field, value)
+    _check_survey_sending(kind=survey.kind, send_after_ticket_resolved=survey.send_after_ticket_resolved,
+                          send_to_active_customers=survey.send_to_active_customers)
+    survey.full_clean()
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def survey_delete(*, surveys: QuerySet[Survey]) -> int:
+    """Delete surveys with their invitations and answers; the days those counted on are recomputed."""
+    dirty = dirtying.days_of("surveys", surveys)
+    count = surveys.count()
+    surveys.delete()
+    dirty.save()
+    return count
+
+
+@transaction.atomic
+def invitation_delete(*, invitations: QuerySet[Invitation]) -> int:
+    """Delete invitations; their answers stay, no longer counted as responses to an invitation."""
+    dirty = dirtying.days_of("invitations", invitations)
+    count = invitations.count()
+    invitations.delete()
+    dirty.save()
+    return count
+
+
+@transaction.atomic
+def response_delete(*, responses: QuerySet[Response]) -> int:
+    """Delete answers; their days (and their invitations' sending days) are recomputed."""
+    dirty = dirtying.days_of("responses", responses)
+    count = responses.count()
+    responses.delete()
+    dirty.save()
+    return count
 
 
 def contact_recently_invited(*, contact: Contact, now: datetime | None = None) -> bool:
@@ -200,9 +254,7 @@ def response_edit(*, response: Response, score: int | None = None,
     response.edited_at = at
     response.full_clean(exclude=["invitation", "follow_up"])
     response.save()
-    dirty = DirtySet()
-    dirty.add("surveys", response.answered_at)
-    dirty.save()
+    dirtying.mark("answer_moments", [response.answered_at])
     events.survey_response_recorded(response_id=response.pk)
     return response
 

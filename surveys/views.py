@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.permissions import can_read_area
 from core.ratelimit import RateLimit
-from crm.permissions import can_read_area
 from surveys.forms import SCALE_ENDS, AnswerForm, SendForm, SurveyForm
 from surveys.models import DEFAULT_QUESTIONS, SERVQUAL_DIMENSIONS, Response, Survey, SurveyKind
 from surveys.selectors import (

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from crm.permissions import can_read_area
+from core.permissions import can_read_area
 
 EXTERNAL_ID_PREFIX = "ext:"
 MAX_DATABASE_ID = 2**31 - 1

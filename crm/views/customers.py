@@ -11,18 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.concurrency import StaleEditError
+from core.permissions import can_read_area
 from crm import selectors, services
 from crm.filters import CompanyFilter, ContactFilter
 from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactForm, add_service_error
 from crm.models import Company, Contact
-from crm.permissions import (
-    can_create_deal,
-    can_edit_customers,
-    can_read_customers,
-    can_read_deals,
-    can_read_tickets,
-    can_reassign,
-)
+from crm.permissions import can_create_deal, can_edit_customers, can_read_customers, can_read_deals, can_reassign
 from crm.views.common import columns_csv_response, error_messages, paginate, query_without_page, require, wants_csv
 
 CONTACT_CSV_COLUMNS = [
@@ -86,7 +80,7 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
     }
     if is_contact:
         context["tickets"] = selectors.contact_tickets(record)[:50]
-        context["can_open_tickets"] = can_read_tickets(user)
+        context["can_open_tickets"] = can_read_area(user, "support")
         context["responses"] = selectors.contact_survey_responses(record)[:50]
         return render(request, "crm/contact_detail.html", context)
     context["contacts"] = record.contacts.select_related("owner")[:100]

@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from crm.permissions import can_read_customers, can_read_deals, can_read_tickets
+from core.permissions import can_read_area
+from crm.permissions import can_read_customers, can_read_deals
 from crm.selectors import global_search
 
 
@@ -15,5 +16,5 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/search.html", {
         "q": query, "results": global_search(user=user, query=query),
         "shows": {"customers": can_read_customers(user), "deals": can_read_deals(user),
-                  "tickets": can_read_tickets(user)},
+                  "tickets": can_read_area(user, "support")},
     })

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crm.permissions import can_read_area
+from core.permissions import can_read_area
 from kpis.api.serializers import CALENDARS, KpiDefinitionSerializer, KpiQuerySerializer, KpiResultSerializer
 from kpis.catalog import CATALOG, KPIS, Kpi
 from kpis.periods import GRAINS

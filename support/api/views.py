@@ -7,11 +7,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ID_PATH_PARAMETER, ReadableRecordViewSet, changes, creates, respond_with
-from crm.permissions import can_assign_ticket, can_work_tickets
 from support import services
 from support.api import serializers as s
 from support.api.filters import TicketFilter
 from support.models import Ticket
+from support.permissions import can_assign_ticket, can_work_tickets
 
 
 class TicketViewSet(ReadableRecordViewSet):

@@ -5,12 +5,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ReadableRecordViewSet, creates
-from crm.permissions import can_send_surveys
 from surveys import services
 from surveys.api import serializers as s
 from surveys.api.filters import InvitationFilter, ResponseFilter, SurveyFilter
 from surveys.models import Invitation, Survey
 from surveys.models import Response as SurveyResponse
+from surveys.permissions import can_send_surveys
 
 
 class SurveyViewSet(ReadableRecordViewSet):

@@ -545,3 +545,116 @@ def test_answering_an_invitation_in_the_admin_marks_its_sent_day(admin_client, s
     assert response.status_code == 302
     assert Response.objects.get().invitation == invitation
     assert dirty("surveys") == {date(2025, 3, 1), date(2025, 3, 3)}
+
+
+def test_the_admin_refuses_an_nps_survey_sent_after_every_ticket_as_the_service_does(admin_client):
+    from surveys.models import Survey
+
+    response = admin_client.post(admin_url(Survey, "add"), {
+        "name": "After tickets", "kind": SurveyKind.NPS, "question": "", "question_fa": "", "active": "on",
+        "send_after_ticket_resolved": "on", "ticket_delay_hours": "24",
+    })
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["send_after_ticket_resolved"] == [
+        "Only CSAT and CES surveys follow a ticket."]
+    assert not Survey.objects.exists()
+
+
+def test_changing_a_survey_in_the_admin_is_checked_like_creating_one(admin_client):
+    from surveys.models import Survey
+    from surveys.services import survey_create
+
+    survey = survey_create(name="Relationship", kind=SurveyKind.NPS)
+    page = admin_client.get(admin_url(Survey, "change", survey.pk))
+    data = form_data(page) | {"send_after_ticket_resolved": "on"}
+
+    response = admin_client.post(admin_url(Survey, "change", survey.pk), data)
+
+    assert response.status_code == 200
+    assert "Only CSAT and CES surveys follow a ticket." in response.content.decode()
+    survey.refresh_from_db()
+    assert survey.send_after_ticket_resolved is False
+
+
+def test_a_survey_added_in_the_admin_gets_the_standard_question(admin_client):
+    from surveys.models import Survey
+
+    response = admin_client.post(admin_url(Survey, "add"), {
+        "name": "After tickets", "kind": SurveyKind.CSAT, "question": "", "question_fa": "", "active": "on",
+        "send_after_ticket_resolved": "on", "ticket_delay_hours": "24",
+    })
+
+    assert response.status_code == 302
+    survey = Survey.objects.get()
+    assert survey.send_after_ticket_resolved
+    assert survey.question
+    assert survey.question_fa
+
+
+def test_editing_spend_in_its_own_admin_marks_the_old_and_new_dates(admin_client, campaign):
+    spend = campaign_add_spend(campaign=campaign, spent_on=date(2025, 3, 1), amount=Decimal("10"))
+    DirtyDay.objects.all().delete()
+
+    response = admin_client.post(admin_url(CampaignSpend, "change", spend.pk),
+                                 {"campaign": campaign.pk, "date": "2025-03-09", "amount": "12"})
+
+    assert response.status_code == 302
+    spend.refresh_from_db()
+    assert (spend.date, spend.amount) == (date(2025, 3, 9), Decimal("12.00"))
+    assert dirty("campaigns") == {date(2025, 3, 1), date(2025, 3, 9)}
+
+
+def test_negative_spend_is_refused_on_the_admin_form_with_the_constraint_message(admin_client, campaign):
+    response = admin_client.post(admin_url(CampaignSpend, "add"),
+                                 {"campaign": campaign.pk, "date": "2025-03-09", "amount": "-1"})
+
+    assert response.status_code == 200
+    assert "Spend cannot be negative." in response.content.decode()
+    assert not CampaignSpend.objects.exists()
+
+
+def test_deleting_a_campaign_marks_its_spend_leads_and_deals_days(admin_client, campaign, deal):
+    from crm.models import Campaign, Contact
+
+    campaign_add_spend(campaign=campaign, spent_on=date(2025, 2, 20), amount=Decimal("10"))
+    Contact.objects.filter(pk=deal.contact_id).update(source_campaign=campaign)
+    Deal.objects.filter(pk=deal.pk).update(campaign=campaign)
+    DirtyDay.objects.all().delete()
+
+    response = admin_client.post(admin_url(Campaign, "delete", campaign.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Campaign.objects.exists()
+    assert dirty("campaigns") == {date(2025, 2, 20), T0.date()}
+    assert T0.date() in dirty("deals")
+
+
+def test_deleting_a_contact_marks_its_lead_and_survey_days(admin_client, campaign, survey):
+    from crm.models import Contact
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(created_at=T0, source_campaign=campaign)
+    InvitationFactory(survey=survey, contact=contact, sent_at=T0 + timedelta(days=1))
+    DirtyDay.objects.all().delete()
+
+    response = admin_client.post(admin_url(Contact, "delete", contact.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert dirty("campaigns") == {T0.date()}
+    assert dirty("surveys") == {T0.date() + timedelta(days=1)}
+
+
+def test_changing_a_company_in_the_admin_writes_its_history(admin_client, company):
+    from crm.models import Company
+
+    page = admin_client.get(admin_url(Company, "change", company.pk))
+    data = form_data(page) | {"name": "Renamed Ltd"}
+
+    response = admin_client.post(admin_url(Company, "change", company.pk), data)
+
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.name == "Renamed Ltd"
+    assert company.version == 2
+    assert company.history.first().name == "Renamed Ltd"

@@ -8,10 +8,10 @@ from crm.permissions import (
     can_edit_deal,
     can_read_customers,
     can_read_deals,
-    can_read_tickets,
     can_reassign,
     deals_visible_to,
 )
+from support.permissions import can_read_tickets
 from tests.factories import DealFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

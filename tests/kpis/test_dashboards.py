@@ -646,10 +646,10 @@ def test_csv_text_cannot_run_as_a_spreadsheet_formula(business, manager_client):
     Response.objects.filter(pk=business.detractor.pk).update(comment="=HYPERLINK(\"http://x\")")
     rows = parse_csv(manager_client.get("/kpis/nps/records/csv/?start=2025-01-01&end=2025-01-31"))
     assert rows[0]["comment"] == "'=HYPERLINK(\"http://x\")"
-    from kpis.views import _csv_cell
+    from core.csv import csv_cell
 
-    assert (_csv_cell(-0.5), _csv_cell("-1 Beta"), _csv_cell("@team"), _csv_cell(None)) == (-0.5, "'-1 Beta",
-                                                                                            "'@team", "")
+    assert (csv_cell(-0.5), csv_cell("-1 Beta"), csv_cell("@team"), csv_cell(None)) == (-0.5, "'-1 Beta",
+                                                                                        "'@team", "")
 
 
 def test_csat_and_ces_distributions_are_each_scores_share_of_the_periods_answers(db, manager_client):
