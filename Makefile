@@ -5,10 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 DEMO_DEALS ?= 3000
+# The contracts the code cites are kept in docs/ (and the sample business in tests/data/) as copies of
+# a folder shared beside the checkout; `make docs-sync` copies them again, `make docs-check` compares.
+SHARED ?= ../shared
+SHARED_COPIES := KPI_SPEC.md:docs/KPI_SPEC.md DATASET_FORMAT.md:docs/DATASET_FORMAT.md \
+	STYLE.md:docs/STYLE.md KPI_ENGINE_NOTES.md:docs/KPI_ENGINE_NOTES.md \
+	samples/business.jsonl:tests/data/sample_business.jsonl \
+	samples/expected_kpis.json:tests/data/sample_expected_kpis.json
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium messages run test check pytest demo clean
+.PHONY: install chromium messages run test check pytest demo clean docs-sync docs-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,3 +66,21 @@ pytest: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .pytest_cache .ruff_cache
+
+# Copy the shared contracts into docs/ (and the sample into tests/data/) again; nothing to do without $(SHARED).
+docs-sync:
+	@if [ ! -d "$(SHARED)" ]; then echo "docs-sync: $(SHARED) not found; docs/ left as it is"; exit 0; fi; \
+	for pair in $(SHARED_COPIES); do \
+		src="$(SHARED)/$${pair%%:*}"; dst="$${pair#*:}"; \
+		mkdir -p "$$(dirname "$$dst")" && cp "$$src" "$$dst" && echo "$$src -> $$dst" || exit 1; \
+	done
+
+# Fail when a copy differs from $(SHARED) (showing the difference); only a message without $(SHARED).
+docs-check:
+	@if [ ! -d "$(SHARED)" ]; then echo "docs-check: $(SHARED) not found; nothing to compare docs/ with"; exit 0; fi; \
+	status=0; \
+	for pair in $(SHARED_COPIES); do \
+		diff -u "$(SHARED)/$${pair%%:*}" "$${pair#*:}" || status=1; \
+	done; \
+	if [ $$status -ne 0 ]; then echo "docs-check: copies differ from $(SHARED); run make docs-sync"; exit 1; fi; \
+	echo "docs-check: docs/ and tests/data/ match $(SHARED)"

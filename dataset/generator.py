@@ -1,4 +1,4 @@
-"""A seeded synthetic business in the dataset format (shared/DATASET_FORMAT.md).
+"""A seeded synthetic business in the dataset format (docs/DATASET_FORMAT.md).
 
 Pure generation: no database, no clock, no global random state. One `random.Random(seed)` drives a
 single pass over customers (a company with its contacts, or a lone contact); each customer's

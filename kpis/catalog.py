@@ -1,4 +1,4 @@
-"""The KPI catalog: every KPI of KPI_SPEC.md with its metadata and its formula over daily measures.
+"""The KPI catalog: every KPI of docs/KPI_SPEC.md with its metadata and its formula over daily measures.
 
 The roll-up, the API and the dashboards all read KPIs from here. Inputs name a stored measure
 and the window it is read over:

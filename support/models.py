@@ -37,7 +37,7 @@ class TicketStatus(models.TextChoices):
 
 RESOLVED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
-# Calendar hours (first response, resolution) per priority, from KPI_SPEC.md.
+# Calendar hours (first response, resolution) per priority, from docs/KPI_SPEC.md.
 DEFAULT_SLA_HOURS = {
     Priority.URGENT: (1, 8),
     Priority.HIGH: (4, 24),

@@ -1,6 +1,6 @@
 """A slow, independent reference: every KPI computed straight from the operational tables in Python.
 
-It follows KPI_SPEC.md literally (instants, not daily measures) and shares no code with the engine
+It follows docs/KPI_SPEC.md literally (instants, not daily measures) and shares no code with the engine
 except the models, so agreement between the two is evidence that both read the spec the same way.
 """
 

@@ -1,4 +1,5 @@
-"""The sample business of the specification gives every expected KPI through the API.
+"""The specification's sample business (tests/data/sample_business.jsonl) gives every KPI through the API
+as docs/KPI_SPEC.md defines it (tests/data/sample_expected_kpis.json).
 
 The expected values were computed independently of this project, straight from the records.
 """

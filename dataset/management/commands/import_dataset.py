@@ -10,7 +10,7 @@ from dataset.importer import DatasetImportError, import_dataset
 
 
 class Command(BaseCommand):
-    help = _("Import a JSON Lines dataset (see DATASET_FORMAT.md): all or nothing, updating by external_id.")
+    help = _("Import a JSON Lines dataset (see docs/DATASET_FORMAT.md): all or nothing, updating by external_id.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help=_("the .jsonl file, or - for standard input"))
