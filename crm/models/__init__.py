@@ -1,0 +1,47 @@
+"""People, customers and the sales pipeline.
+
+Deals are written only through `crm.services` so that stage history, derived
+base amounts and the KPI roll-up's dirty days can never be skipped.
+
+The models live in modules by area; import them from `crm.models`, which re-exports every public name:
+
+- `people`: Role, Language, Team, User
+- `customers`: ChurnFields, Company, Contact (and their change logs HistoricalCompany, HistoricalContact)
+- `campaigns`: CampaignChannel, Campaign, CampaignSpend
+- `pipelines`: Pipeline, Stage, LostReason
+- `deals`: DealStatus, DealKind, base_amount, Deal, DealStageEntry (and HistoricalDeal)
+- `activities`: ActivityKind, Activity
+"""
+
+from crm.models.activities import Activity, ActivityKind
+from crm.models.campaigns import Campaign, CampaignChannel, CampaignSpend
+from crm.models.customers import ChurnFields, Company, Contact, HistoricalCompany, HistoricalContact
+from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
+from crm.models.people import Language, Role, Team, User
+from crm.models.pipelines import LostReason, Pipeline, Stage
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "Campaign",
+    "CampaignChannel",
+    "CampaignSpend",
+    "ChurnFields",
+    "Company",
+    "Contact",
+    "Deal",
+    "DealKind",
+    "DealStageEntry",
+    "DealStatus",
+    "HistoricalCompany",
+    "HistoricalContact",
+    "HistoricalDeal",
+    "Language",
+    "LostReason",
+    "Pipeline",
+    "Role",
+    "Stage",
+    "Team",
+    "User",
+    "base_amount",
+]

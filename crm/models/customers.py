@@ -1,0 +1,70 @@
+"""Customers: companies and contacts, with the churn staff record on them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.concurrency import VersionedModel
+from crm.models.campaigns import Campaign
+from crm.models.people import Language
+
+
+class ChurnFields(models.Model):
+    """Churn is recorded by staff on the customer record; the KPIs ignore a churn before the first win."""
+
+    churned_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    churn_reason = models.CharField(_("churn reason"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Company(ChurnFields, VersionedModel):
+    """An organisation we sell to. When a deal names a company, the company is the customer."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="companies",
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        indexes = [models.Index(fields=["name", "id"], name="crm_company_name")]  # the list's order
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(ChurnFields, VersionedModel):
+    """A person. A deal without a company makes the contact itself the customer."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    company = models.ForeignKey(Company, verbose_name=_("company"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="contacts")
+    source_campaign = models.ForeignKey(Campaign, verbose_name=_("source campaign"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="leads")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="contacts")
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="crm_contact_name")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or f"#{self.pk}"

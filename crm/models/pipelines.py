@@ -1,0 +1,64 @@
+"""Pipelines, their stages and the reasons a deal is lost."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Pipeline(models.Model):
+    """An ordered list of stages a deal moves through."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    """A step of a pipeline with the probability that a deal in it is won."""
+
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE,
+                                 related_name="stages")
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    probability = models.DecimalField(_("win probability"), max_digits=5, decimal_places=4, default=Decimal("0"))
+    idle_days = models.PositiveIntegerField(
+        _("idle after days"), null=True, blank=True,
+        help_text=_("Deals longer than this in the stage are flagged on the board."),
+    )
+
+    class Meta:
+        ordering = ["pipeline_id", "position", "id"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.CheckConstraint(condition=Q(probability__gte=0) & Q(probability__lte=1),
+                                   name="crm_stage_probability_0_1",
+                                   violation_error_message=_("Probability must be between 0 and 1.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} / {self.name}" if self.pipeline_id else self.name
+
+
+class LostReason(models.Model):
+    """A reason a deal was lost, from a list staff can edit."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self) -> str:
+        return self.name
