@@ -25,8 +25,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.jalali import format_jalali, localize_digits, month_name, parse_jalali_date, persian_active, to_jalali
-from crm.models import DealKind, Role, Stage
-from crm.permissions import can_read_area, role_of
+from core.permissions import can_read_area, role_of
+from crm import kpi_sources as crm_sources
+from crm.kpi_sources import DealKind, Role
 from kpis import calculations as calc
 from kpis.catalog import KPIS, NPS, Kpi
 from kpis.dirty import business_zone
@@ -53,8 +54,8 @@ from kpis.selectors import (
     present,
 )
 from kpis.targets import TargetBook, TargetProgress, progress, target_book
-from support.models import Priority
-from surveys.models import SERVQUAL_DIMENSIONS
+from support.kpi_sources import Priority
+from surveys.kpi_sources import SERVQUAL_DIMENSIONS
 
 # --- date ranges -------------------------------------------------------------------------------
 
@@ -753,7 +754,7 @@ def _ordered_members(spec: ChartSpec, merged: dict[str, dict[str, object]], firs
     if spec.order == "stage":
         stages = {
             (external_id or str(pk)): (pipeline, position, pk)
-            for pk, external_id, pipeline, position in Stage.objects.values_list(
+            for pk, external_id, pipeline, position in crm_sources.stages().values_list(
                 "pk", "external_id", "pipeline__name", "position")
         }
         pipelines = {stages[i][0] for i in ids if i in stages}
