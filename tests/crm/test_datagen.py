@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from crm import datagen
+from dataset import generator as datagen
 from dataset.generator import RECORD_ORDER, DatasetOptions, iter_lines, iter_records, write_dataset
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
