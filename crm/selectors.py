@@ -9,6 +9,7 @@ from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from core.ids import parse_record_id
 from crm.models import (
     Activity,
     ActivityKind,
@@ -59,8 +60,9 @@ def won_deals_closed_between(*, start_at: datetime, end_at: datetime, owner: str
 def by_public_id(relation: str, public_id: str) -> Q:
     """A related object named as the KPI API names it: its external id, else its primary key."""
     condition = Q(**{f"{relation}__external_id": public_id})
-    if public_id.isdigit():
-        condition |= Q(**{f"{relation}__external_id__isnull": True, f"{relation}__pk": int(public_id)})
+    record_id = parse_record_id(public_id)
+    if record_id is not None:
+        condition |= Q(**{f"{relation}__external_id__isnull": True, f"{relation}__pk": record_id})
     return condition
 
 
