@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["manage.py", "config", "crm", "kpis", "support", "surveys", "webhooks", "templates", "locale"]
+SOURCES = ["manage.py", "config", "core", "crm", "dataset", "kpis", "support", "surveys", "webhooks", "templates",
+           "locale"]
 CATALOGUES = sorted(p for p in ROOT.glob("**/locale/fa/LC_MESSAGES/django.po") if ".venv" not in p.parts)
 MAKEMESSAGES = ["makemessages", "--locale", "fa", "--no-obsolete", "--ignore", "tests/*", "--ignore", "bench/*"]
 
@@ -32,7 +33,7 @@ def _incomplete(po: Path) -> str | None:
 
 def test_there_are_catalogues_for_every_app_and_the_templates():
     assert {p.relative_to(ROOT).parts[0] for p in CATALOGUES} == {
-        "locale", "crm", "kpis", "support", "surveys", "webhooks"}
+        "locale", "core", "crm", "kpis", "support", "surveys", "webhooks"}
 
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
