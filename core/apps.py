@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from core import ids  # noqa: F401  registers the `<id:...>` path converter before any URLconf loads

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import parse_record_id
 from crm.models import Campaign, Company, Contact, Deal, DealKind, DealStatus, Pipeline, Stage, User
 
 
@@ -51,8 +52,9 @@ class ContactFilter(django_filters.FilterSet):
 
     def by_company(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
         value = value.strip()
-        if value.isdigit():
-            return queryset.filter(company_id=int(value))
+        company_id = parse_record_id(value)
+        if company_id is not None:
+            return queryset.filter(company_id=company_id)
         return queryset.filter(company__name__icontains=value) if value else queryset
 
     def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:

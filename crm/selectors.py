@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from core import search
+from core.ids import parse_record_id
 from crm.models import (
     Activity,
     ActivityKind,
@@ -60,8 +61,9 @@ def won_deals_closed_between(*, start_at: datetime, end_at: datetime, owner: str
 def by_public_id(relation: str, public_id: str) -> Q:
     """A related object named as the KPI API names it: its external id, else its primary key."""
     condition = Q(**{f"{relation}__external_id": public_id})
-    if public_id.isdigit():
-        condition |= Q(**{f"{relation}__external_id__isnull": True, f"{relation}__pk": int(public_id)})
+    record_id = parse_record_id(public_id)
+    if record_id is not None:
+        condition |= Q(**{f"{relation}__external_id__isnull": True, f"{relation}__pk": record_id})
     return condition
 
 

@@ -6,7 +6,7 @@ range, one for the daily rows within it, and for a breakdown one per window kind
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import parse_record_id
 from crm import kpi_sources as crm_sources
 from crm.kpi_sources import DealKind
 from kpis.catalog import SERVQUAL_GAPS, Kpi
@@ -152,15 +153,20 @@ def _member_values(kpi: Kpi, stored_dimension: str, start: date, end: date) -> d
     return {member: values for member, values in members.items() if any(values.values())}
 
 
+def _record_ids(members: Iterable[str]) -> list[int]:
+    """The members that are record ids (core.ids), as ints."""
+    return [record_id for record_id in map(parse_record_id, members) if record_id is not None]
+
+
 def _labels(dimension: str, member_ids: list[str]) -> dict[str, tuple[str, str]]:
     """member → (public id, label) per the API contract's id rules."""
     def by_pk(records: QuerySet, label_field: str = "name") -> dict[str, tuple[str, str]]:
-        rows = records.filter(pk__in=[m for m in member_ids if m.isdigit()]).values_list(
+        rows = records.filter(pk__in=_record_ids(member_ids)).values_list(
             "pk", "external_id", label_field)
         return {str(pk): (external_id or str(pk), str(label)) for pk, external_id, label in rows}
 
     if dimension in {"owner", "assignee"}:
-        rows = crm_sources.users().filter(pk__in=[m for m in member_ids if m.isdigit()]).values_list(
+        rows = crm_sources.users().filter(pk__in=_record_ids(member_ids)).values_list(
             "pk", "username", "full_name")
         return {str(pk): (username, full_name or username) for pk, username, full_name in rows}
     if dimension == "pipeline":
@@ -189,11 +195,11 @@ def breakdown_rows(kpi: Kpi, dimension: str, start: date, end: date,
     stored = kpi.team_via if dimension == "team" else dimension
     members = _member_values(kpi, stored, start, end)
     if dimension == "team":
-        team_of = dict(crm_sources.users().filter(pk__in=[m for m in members if m.isdigit()], team__isnull=False)
+        team_of = dict(crm_sources.users().filter(pk__in=_record_ids(members), team__isnull=False)
                        .values_list("pk", "team__name"))
         teams: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(kpi.inputs, 0.0))
         for member, values in members.items():
-            team = team_of.get(int(member)) if member.isdigit() else None
+            team = team_of.get(parse_record_id(member))
             if team is None:
                 continue
             for alias, value in values.items():

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import parse_record_id
 from support.models import Channel, Priority, Ticket, TicketStatus
 
 
@@ -49,7 +50,7 @@ class TicketFilter(django_filters.FilterSet):
             return queryset
         condition = (Q(subject__icontains=value) | Q(contact__email__icontains=value)
                      | Q(contact__first_name__icontains=value) | Q(contact__last_name__icontains=value))
-        number = value.removeprefix("#")
-        if number.isdigit() and len(number) <= 18:
-            condition |= Q(pk=int(number))
+        number = parse_record_id(value.removeprefix("#"))
+        if number is not None:
+            condition |= Q(pk=number)
         return queryset.filter(condition)

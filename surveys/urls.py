@@ -9,6 +9,6 @@ app_name = "surveys"
 urlpatterns = [
     path("", views.survey_index, name="list"),
     path("new/", views.survey_new, name="new"),
-    path("<int:pk>/", views.survey_detail, name="detail"),
-    path("<int:pk>/send/", views.survey_send, name="send"),
+    path("<id:pk>/", views.survey_detail, name="detail"),
+    path("<id:pk>/send/", views.survey_send, name="send"),
 ]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.ids import parse_whole_number
 from core.permissions import can_read_area
 from core.ratelimit import RateLimit
 from surveys.forms import SCALE_ENDS, AnswerForm, SendForm, SurveyForm
@@ -96,8 +97,9 @@ def _initial_answer(request: HttpRequest, survey: Survey, response: Response | N
         return initial
     low, high = survey.score_range
     raw = request.GET.get("score", "")
-    if survey.kind != SurveyKind.SERVQUAL and raw.isdigit() and low <= int(raw) <= high:
-        return {"score": int(raw)}
+    score = parse_whole_number(raw, max_digits=2)
+    if survey.kind != SurveyKind.SERVQUAL and score is not None and low <= score <= high:
+        return {"score": score}
     return {}
 
 

@@ -5,6 +5,7 @@ change actions (policy 403, input 400, stale version 409 via core.api.errors, th
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,10 +21,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
+from core.ids import (
+    INVALID_RECORD_ID,
+    INVALID_RECORD_REFERENCE,
+    INVALID_WHOLE_NUMBER,
+    MAX_DATABASE_ID,
+    RECORD_REFERENCE_PATH_REGEX,
+    has_external_id,
+    parse_record_id,
+    parse_whole_number,
+    record_lookup,
+)
 from core.permissions import can_read_area
-
-EXTERNAL_ID_PREFIX = "ext:"
-MAX_DATABASE_ID = 2**31 - 1
 
 ID_PATH_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -41,24 +50,59 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+class WholeNumberField(serializers.IntegerField):
+    """A whole number in ASCII digits (or a JSON integer): no sign, spaces, decimals or other scripts' digits."""
+
+    default_error_messages = {"invalid": INVALID_WHOLE_NUMBER}
+
+    def to_internal_value(self, data: Any) -> int:
+        number = parse_whole_number(data)
+        if number is None:
+            self.fail("invalid")
+        return number
+
+
+class RecordIdField(serializers.IntegerField):
+    """A record id (core.ids.parse_record_id), given to the view as an int."""
+
+    default_error_messages = {"invalid": INVALID_RECORD_ID}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_DATABASE_ID, **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        record_id = parse_record_id(data)
+        if record_id is None:
+            self.fail("invalid")
+        return record_id
+
+
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = WholeNumberField(
         required=False, min_value=1, max_value=MAX_DATABASE_ID,
         help_text="The version the client last read; a newer stored version answers 409.",
     )
 
 
-def record_field(queryset: QuerySet, **kwargs: Any) -> serializers.PrimaryKeyRelatedField:
-    """A related record given by id; ids beyond the database's range are refused as unknown."""
-    return BoundedRelatedField(queryset=queryset, **kwargs)
+def record_field(queryset: QuerySet, **kwargs: Any) -> "RecordField":
+    """A related record given by id, or by `ext:<external id>` when its model has external ids."""
+    return RecordField(queryset=queryset, **kwargs)
 
 
-class BoundedRelatedField(serializers.PrimaryKeyRelatedField):
+class RecordField(serializers.PrimaryKeyRelatedField):
+    """Reads a reference through core.ids.record_lookup: a malformed one is a 400 saying what to give."""
+
+    default_error_messages = {"invalid_id": INVALID_RECORD_ID, "invalid_reference": INVALID_RECORD_REFERENCE}
+
     def to_internal_value(self, data: Any) -> Model:
-        if isinstance(data, bool) or (isinstance(data, int | str) and str(data).lstrip("-").isdigit()
-                                      and not 0 < int(data) <= MAX_DATABASE_ID):
+        queryset = self.get_queryset()
+        lookup = record_lookup(data, queryset.model)
+        if lookup is None:
+            self.fail("invalid_reference" if has_external_id(queryset.model) else "invalid_id")
+        try:
+            return queryset.get(**lookup)
+        except ObjectDoesNotExist:
             self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
 
 
 class RolePermission(BasePermission):
@@ -84,7 +128,7 @@ class RecordViewSet(GenericViewSet):
         filters.OrderingFilter,
     ]
     read_area: str = "customers"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = RECORD_REFERENCE_PATH_REGEX
 
     def check_permissions(self, request: Request) -> None:
         # DRF throttles after the permission check, so an anonymous caller (guessing tokens, say) would get
@@ -94,15 +138,12 @@ class RecordViewSet(GenericViewSet):
         super().check_permissions(request)
 
     def get_object(self) -> Model:
-        value = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        """The record the path names (core.ids.record_lookup); a malformed or unknown reference is a 404."""
         queryset = self.filter_queryset_for_detail(self.get_queryset())
-        has_external_id = any(field.name == "external_id" for field in queryset.model._meta.fields)
-        if has_external_id and value.startswith(EXTERNAL_ID_PREFIX) and len(value) > len(EXTERNAL_ID_PREFIX):
-            record = get_object_or_404(queryset, external_id=value[len(EXTERNAL_ID_PREFIX):])
-        elif value.isdigit() and 0 < int(value) <= MAX_DATABASE_ID:
-            record = get_object_or_404(queryset, pk=int(value))
-        else:
+        lookup = record_lookup(self.kwargs[self.lookup_url_kwarg or self.lookup_field], queryset.model)
+        if lookup is None:
             raise Http404(_("No record has this id."))
+        record = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(self.request, record)
         return record
 
@@ -122,9 +163,10 @@ class RecordViewSet(GenericViewSet):
         if header is None:
             return None
         value = header.strip().removeprefix("W/").strip('"')
-        if not value.isdigit() or not 0 < int(value) <= MAX_DATABASE_ID:
+        version = parse_record_id(value)
+        if version is None:
             raise ValidationError({"If-Match": [_("Give the record's version, a whole number.")]})
-        return int(value)
+        return version
 
     def validated(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> dict:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)

@@ -1,6 +1,9 @@
 """The OpenAPI schema documents every error an operation can answer, in the API's one error format."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+
+from core.ids import EXTERNAL_ID_PREFIX, MAX_DATABASE_ID, has_external_id
 
 DETAIL_ERROR = {
     "type": "object",
@@ -45,3 +48,16 @@ class CrmAutoSchema(AutoSchema):
                                     "with another record.")
         add("429", DETAIL_ERROR, "Too many requests; retry later.")
         return responses
+
+
+class RecordFieldExtension(OpenApiSerializerFieldExtension):
+    """A related record in a request: an id, or `ext:<external id>` when the model has external ids."""
+
+    target_class = "core.api.base.RecordField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
+        record_id = {"type": "integer", "minimum": 1, "maximum": MAX_DATABASE_ID}
+        if not has_external_id(self.target.get_queryset().model):
+            return record_id
+        reference = {"type": "string", "pattern": f"^{EXTERNAL_ID_PREFIX}.+$"}
+        return {"oneOf": [record_id, reference], "description": "A record id, or `ext:` and its external id."}

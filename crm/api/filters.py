@@ -7,21 +7,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from core.api.base import MAX_DATABASE_ID
+from core.ids import RecordIdFormField, WholeNumberFormField
 from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal, DealKind, DealStatus, Stage, User
 
 
 class WholeNumberFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
+    """A whole number in ASCII digits (core.ids); anything else is a 400 naming the parameter."""
+
+    field_class = WholeNumberFormField
 
 
-class IdFilter(WholeNumberFilter):
-    """A related record's id: a whole number within the database's range (anything else is a 400)."""
+class IdFilter(filters.NumberFilter):
+    """A related record's id, parsed by core.ids (digits 0-9, within the database's range); else a 400."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_DATABASE_ID)
-        super().__init__(*args, **kwargs)
+    field_class = RecordIdFormField
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):

@@ -4,7 +4,7 @@ sends before a service is called. No serializer saves a model."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.base import MAX_DATABASE_ID, VersionSerializer, record_field
+from core.api.base import RecordIdField, VersionSerializer, record_field
 from crm.models import (
     Activity,
     ActivityKind,
@@ -181,7 +181,7 @@ class BoardStageSerializer(serializers.Serializer):
 
 
 class BoardQuerySerializer(serializers.Serializer):
-    pipeline = serializers.IntegerField(min_value=1, max_value=MAX_DATABASE_ID)
+    pipeline = RecordIdField()
 
 
 class ActivitySerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.concurrency import StaleEditError
+from core.ids import parse_record_id
 from core.permissions import can_read_area
 from crm import selectors, services
 from crm.filters import CompanyFilter, ContactFilter
@@ -193,7 +194,7 @@ def _set_churn(request: HttpRequest, record: Contact | Company) -> HttpResponse:
         version = request.POST.get("version")
         try:
             services.customer_set_churn(customer=record, churned_at=None,
-                                        expected_version=int(version) if version and version.isdigit() else None)
+                                        expected_version=parse_record_id(version))
         except StaleEditError as error:
             messages.error(request, str(error))
         else:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.concurrency import StaleEditError
+from core.ids import parse_record_id
 from crm import selectors, services
 from crm.filters import DealFilter
 from crm.forms import ActivityForm, DealCloseForm, DealForm, DealMoveForm, add_service_error
@@ -114,8 +115,9 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deal_create(request: HttpRequest) -> HttpResponse:
     require(can_create_deal(request.user))
     initial = {name: request.GET[name] for name in ("contact", "company", "pipeline_stage") if request.GET.get(name)}
-    if "company" not in initial and initial.get("contact", "").isdigit():
-        initial["company"] = Contact.objects.filter(pk=initial["contact"]).values_list("company_id", flat=True).first()
+    contact_id = parse_record_id(initial.get("contact"))
+    if "company" not in initial and contact_id is not None:
+        initial["company"] = Contact.objects.filter(pk=contact_id).values_list("company_id", flat=True).first()
     form = DealForm(request.POST or None, can_reassign=can_reassign(request.user), initial=initial)
     if request.method == "POST" and form.is_valid():
         values = form.changes()
@@ -205,7 +207,7 @@ def deal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_edit_deal(request.user, deal))
     version = request.POST.get("version", "")
     try:
-        services.deal_reopen(deal=deal, expected_version=int(version) if version.isdigit() else None)
+        services.deal_reopen(deal=deal, expected_version=parse_record_id(version))
     except StaleEditError as error:
         messages.error(request, str(error))
     except ValidationError as error:

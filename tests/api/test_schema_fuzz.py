@@ -1,8 +1,10 @@
 """Schemathesis fuzzes every operation of the served schema, as an admin and as a sales user, through the WSGI
 application: no answer may be a 5xx, and every answer must be one the schema documents (status code, content
-type, body). A few derandomized examples per operation keep the run short and repeatable."""
+type, body). A few derandomized examples per operation keep the run short and repeatable; a longer run asks for
+more with CRM_FUZZ_EXAMPLES (examples per operation and seed) and CRM_FUZZ_SEEDS (that many seeds, 0, 1, …)."""
 
 import json
+import os
 
 import pytest
 import schemathesis
@@ -11,7 +13,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -24,7 +26,8 @@ from crm.models import Role
 from tests.factories import DealFactory, InvitationFactory, SurveyFactory, TicketFactory, UserFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = int(os.environ.get("CRM_FUZZ_EXAMPLES") or 4)
+SEEDS = range(int(os.environ.get("CRM_FUZZ_SEEDS") or 0))  # none: one derandomized run, as the fast leg does
 
 
 def _served_schema() -> dict:
@@ -64,12 +67,15 @@ def fuzz(label: str, role: str) -> None:
     token = Token.objects.create(user=UserFactory(role=role, is_staff=role == Role.ADMIN)).key
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=not SEEDS, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case: schemathesis.Case) -> None:
         case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
 
-    run()
+    if not SEEDS:
+        run()
+    for number in SEEDS:
+        seed(number)(run)()
 
 
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
