@@ -9,8 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dataset import generator as datagen
-from dataset.generator import RECORD_ORDER, DatasetOptions, iter_lines, iter_records, write_dataset
+from dataset.generator import DatasetOptions, reference, write_dataset
+from dataset.generator.journeys import Business
+from dataset.generator.options import RECORD_ORDER
+from dataset.generator.writing import iter_lines, iter_records
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 MONEY = re.compile(r"\d+\.\d\d")
@@ -263,7 +265,7 @@ def test_the_business_looks_real(by_type):
 
 def test_staff_grows_mildly_with_the_business():
     def reps(deals: int) -> int:
-        business = datagen._Business(DatasetOptions(deals=deals))
+        business = Business(DatasetOptions(deals=deals))
         return len(business.reps)
 
     assert reps(300) < reps(3000) == 8 < reps(100_000) < reps(1_000_000) <= 220
@@ -285,7 +287,7 @@ def test_generated_text_needs_no_json_escaping():
             for v in value:
                 yield from strings(v)
 
-    constants = [v for name, v in vars(datagen).items() if name.startswith("_") and name[1:].isupper()]
+    constants = [v for name, v in vars(reference).items() if name.isupper()]
     texts = [s for c in constants for s in strings(c)]
     assert len(texts) > 300
     for text in texts:

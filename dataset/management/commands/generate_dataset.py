@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dataset.generator import DEFAULT_DEALS, DEFAULT_END, DEFAULT_SEED, DatasetOptions, write_dataset
+from dataset.generator import DatasetOptions, write_dataset
+from dataset.generator.options import DEFAULT_DEALS, DEFAULT_END, DEFAULT_SEED
 
 
 def _date(value: str) -> dt.date:
