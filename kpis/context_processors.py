@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kpis.dashboards import can_manage, dashboards_for
+from kpis.dashboards.definitions import can_manage, dashboards_for
 
 
 def dashboards(request: HttpRequest) -> dict[str, object]:

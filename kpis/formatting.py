@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from core.amounts import EMPTY, _number, amount_style, format_amount
 
-if TYPE_CHECKING:  # kpis.dashboards imports this module for its chart data
-    from kpis.dashboards import Change
+if TYPE_CHECKING:  # kpis.dashboards.charts imports this module for its chart data
+    from kpis.dashboards.cards import Change
 
 UNIT_LABELS = {
     "currency": gettext_lazy("money in the base currency"), "currency_per_day": gettext_lazy("money per day"),

@@ -9,7 +9,7 @@ from core.amounts import amount_style
 from core.jalali import persian_active, use_jalali_inputs
 from crm import kpi_sources as crm_sources
 from kpis.catalog import CATALOG, KPIS
-from kpis.dashboards import GRAIN_LABELS, PRESETS, offered_presets
+from kpis.dashboards.ranges import GRAIN_LABELS, PRESETS, offered_presets
 from kpis.models import Target, TargetPeriod
 from kpis.periods import GRAINS
 

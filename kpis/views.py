@@ -21,23 +21,15 @@ from core.csv import csv_response
 from core.permissions import can_read_area
 from kpis.api.serializers import KpiQuerySerializer
 from kpis.catalog import KPIS, Kpi
-from kpis.dashboards import (
-    DASHBOARDS,
-    DIMENSION_LABELS,
+from kpis.dashboards.charts import DIMENSION_LABELS, ChartData
+from kpis.dashboards.definitions import DASHBOARDS, can_manage, can_open
+from kpis.dashboards.pages import dashboard_chart_data, dashboard_page, kpi_chart_data, kpi_page, me_chart_data, me_page
+from kpis.dashboards.ranges import (
     EARLIEST_DATE,
     LATEST_DATE,
-    ChartData,
     DashboardQuery,
     business_today,
-    can_manage,
-    can_open,
-    dashboard_chart_data,
-    dashboard_page,
     dashboard_query,
-    kpi_chart_data,
-    kpi_page,
-    me_chart_data,
-    me_page,
     offered_presets,
 )
 from kpis.dirty import business_zone

@@ -6,7 +6,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from kpis.dashboards import Change
+from kpis.dashboards.cards import Change
 from kpis.formatting import format_change, format_value
 
 register = template.Library()

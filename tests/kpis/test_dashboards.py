@@ -14,18 +14,10 @@ from django.urls import reverse
 from crm import services as crm
 from crm.models import Role, User
 from kpis.catalog import KPIS
-from kpis.dashboards import (
-    DASHBOARDS,
-    MAX_POINTS,
-    ME_SECTIONS,
-    DashboardQuery,
-    change_between,
-    dashboard_page,
-    dashboard_query,
-    me_page,
-    point_count,
-    resolve_range,
-)
+from kpis.dashboards.cards import change_between
+from kpis.dashboards.definitions import DASHBOARDS, ME_SECTIONS
+from kpis.dashboards.pages import dashboard_page, me_page
+from kpis.dashboards.ranges import MAX_POINTS, DashboardQuery, dashboard_query, point_count, resolve_range
 from kpis.formatting import format_change, format_value
 from kpis.models import RollupRun
 from kpis.records import local_day_bounds
@@ -707,7 +699,7 @@ def test_a_shared_jalali_preset_still_resolves_on_an_english_page(manager):
 
     import jdatetime
 
-    from kpis.dashboards import business_today
+    from kpis.dashboards.ranges import business_today
 
     response = client_for(manager).get("/dashboards/sales/?preset=last_jmonth")
     query = response.context["query"]

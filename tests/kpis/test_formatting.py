@@ -16,7 +16,7 @@ from django.utils.formats import reset_format_cache
 
 from crm.models import Role
 from kpis.catalog import KPIS
-from kpis.dashboards import change_between
+from kpis.dashboards.cards import change_between
 from kpis.formatting import chart_formats, format_amount, format_change, format_value
 from kpis.forms import TargetForm
 from tests.factories import DealFactory, UserFactory

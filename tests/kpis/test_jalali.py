@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import translation
 
 from crm.models import Role, User
-from kpis.dashboards import (
-    DASHBOARDS,
+from kpis.dashboards.definitions import DASHBOARDS
+from kpis.dashboards.ranges import (
     dashboard_query,
     default_grain,
     fitting_grain,

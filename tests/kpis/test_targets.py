@@ -9,7 +9,9 @@ from django.test import Client
 
 from crm.models import Role, Team, User
 from kpis.catalog import KPIS
-from kpis.dashboards import SALES, DashboardQuery, dashboard_page, kpi_page, me_page
+from kpis.dashboards.definitions import SALES
+from kpis.dashboards.pages import dashboard_page, kpi_page, me_page
+from kpis.dashboards.ranges import DashboardQuery
 from kpis.models import Target
 from kpis.services import target_create, target_delete
 from kpis.targets import AT_RISK, OFF_TRACK, ON_TRACK, TargetBook, progress, target_status
