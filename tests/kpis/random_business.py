@@ -1,15 +1,23 @@
 """Random small businesses and random late edits, all made through the services."""
 
+import io
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
 
 from crm import services as crm
 from crm.models import Campaign, Company, Contact, Deal, Pipeline, Stage, Team, User
+from dataset.exporter import export_dataset
+from dataset.importer import import_dataset
 from support import services as support
 from support.models import Ticket
 from surveys import services as surveys
-from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Survey
+from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN_MINUTES = 120 * 24 * 60
@@ -102,34 +110,141 @@ def _answer(rng, survey, contact, invitation, ticket, answered_at) -> None:
                                 ticket=ticket, answered_at=answered_at)
 
 
-def random_late_edits(rng: random.Random, count: int = 8) -> None:
-    """Edits that change the past: backdated closes, reopenings, amounts, churn, owners, late replies."""
+def _pick(rng: random.Random, queryset: QuerySet) -> Any:
+    """One row of `queryset` chosen by `rng` (in primary-key order, so a seed always picks the same), or None."""
+    rows = list(queryset.order_by("pk"))
+    return rng.choice(rows) if rows else None
+
+
+def _reclose(rng: random.Random) -> None:
+    """A closed deal reopened and closed again, won or lost, at another time."""
+    if deal := _pick(rng, Deal.objects.exclude(status="open")):
+        deal = crm.deal_reopen(deal=deal)
+        last = deal.stage_entries.order_by("-entered_at").first()
+        crm.deal_close(deal=deal, won=rng.random() < 0.5, at=moment(rng, last.entered_at, 40))
+
+
+def _update_deal(rng: random.Random) -> None:
+    if deal := _pick(rng, Deal.objects.all()):
+        crm.deal_update(deal=deal, amount=Decimal(rng.randint(100, 1_000_000)) / 100,
+                        owner=_pick(rng, User.objects.filter(role="sales")))
+
+
+def _set_churn(rng: random.Random) -> None:
+    record = _pick(rng, rng.choice([Company, Contact]).objects.all())
+    churned_at = None if rng.random() < 0.3 else moment(rng)
+    crm.customer_set_churn(customer=record, churned_at=churned_at, reason="late")
+
+
+def _reopen_ticket(rng: random.Random) -> None:
+    if ticket := _pick(rng, Ticket.objects.filter(resolved_at__isnull=False)):
+        ticket = support.ticket_reopen(ticket=ticket)
+        if rng.random() < 0.5:
+            support.ticket_resolve(ticket=ticket, at=moment(rng, ticket.created_at, 20))
+
+
+def _add_message(rng: random.Random) -> None:
+    """A late message on a ticket: an agent's public reply, an internal note or the customer writing again."""
+    if ticket := _pick(rng, Ticket.objects.all()):
+        author = rng.choice(["agent", "agent", "customer"])
+        public = author == "customer" or rng.random() < 0.7
+        user = _pick(rng, User.objects.filter(role="support")) if author == "agent" else None
+        support.ticket_add_message(ticket=ticket, author=author, body="late", public=public, user=user,
+                                   at=moment(rng, ticket.created_at, 3))
+
+
+def _answer_invitation(rng: random.Random) -> None:
+    if invitation := _pick(rng, Invitation.objects.filter(response__isnull=True)):
+        _answer(rng, invitation.survey, invitation.contact, invitation, invitation.ticket,
+                moment(rng, invitation.sent_at, 30))
+
+
+def _set_probability(rng: random.Random) -> None:
+    if stage := _pick(rng, Stage.objects.all()):
+        crm.stage_set_probability(stage=stage, probability=Decimal(rng.choice(["0", "0.33", "0.75", "1"])))
+
+
+def _update_ticket(rng: random.Random) -> None:
+    if ticket := _pick(rng, Ticket.objects.all()):
+        support.ticket_update(ticket=ticket, assignee=_pick(rng, User.objects.filter(role="support")),
+                              channel=rng.choice(["email", "web"]))
+
+
+def _move_stage(rng: random.Random) -> None:
+    """An open deal moved to another stage of its pipeline (forwards or back), after it entered its current one."""
+    deal = _pick(rng, Deal.objects.filter(status="open"))
+    if deal is None:
+        return
+    stage = _pick(rng, Stage.objects.filter(pipeline_id=deal.pipeline_id).exclude(pk=deal.stage_id))
+    current = deal.stage_entries.filter(exited_at__isnull=True).order_by("-entered_at", "-id").first()
+    if stage is not None:
+        crm.deal_move_stage(deal=deal, stage=stage, at=moment(rng, current.entered_at, 20))
+
+
+def _update_contact(rng: random.Random) -> None:
+    """A contact's source campaign, company or creation time changed."""
+    contact = _pick(rng, Contact.objects.all())
+    changes: dict[str, Any] = {"source_campaign": _pick(rng, Campaign.objects.all()) if rng.random() < 0.7 else None}
+    if rng.random() < 0.5:
+        changes["company"] = _pick(rng, Company.objects.all()) if rng.random() < 0.7 else None
+    if rng.random() < 0.5:
+        changes["created_at"] = moment(rng)
+    crm.contact_update(contact=contact, **changes)
+
+
+def _delete_deal(rng: random.Random) -> None:
+    if deal := _pick(rng, Deal.objects.all()):
+        crm.deal_delete(deal=deal)
+
+
+def _edit_response(rng: random.Random) -> None:
+    """An answer changed within its edit window (it keeps the day it counts on)."""
+    if response := _pick(rng, Response.objects.select_related("survey")):
+        at = response.answered_at + timedelta(minutes=rng.randint(1, settings.SURVEY_EDIT_HOURS * 60 - 1))
+        if response.survey.kind == "servqual":
+            servqual = {d: {"expectation": rng.randint(1, 7), "perception": rng.randint(1, 7)}
+                        for d in SERVQUAL_DIMENSIONS}
+            surveys.response_edit(response=response, servqual=servqual, at=at)
+        else:
+            low, high = (0, 10) if response.survey.kind == "nps" else (1, 5)
+            surveys.response_edit(response=response, score=rng.randint(low, high), at=at)
+
+
+def _reimport(rng: random.Random) -> None:
+    """The business exported and imported again: whole (which must change nothing), or a few of its deals
+    and contacts with changed amounts and source campaigns (which the importer writes itself)."""
+    out = io.StringIO()
+    export_dataset(out)
+    lines = out.getvalue().splitlines()
+    if rng.random() < 0.5:
+        import_dataset(lines, rollup=False)
+        return
+    records = [json.loads(line) for line in lines]
+    campaigns = [r["external_id"] for r in records if r["type"] == "campaign"]
+    subset = []
+    for record in records:
+        if record["type"] == "deal" and rng.random() < 0.3:
+            record["amount"] = f"{Decimal(rng.randint(100, 1_000_000)) / 100:.2f}"
+        elif record["type"] == "contact" and rng.random() < 0.3:
+            record["source_campaign"] = rng.choice([*campaigns, None])
+        elif record["type"] not in REIMPORT_CONTEXT:
+            continue
+        subset.append(json.dumps(record, ensure_ascii=False))
+    import_dataset(subset, rollup=False)
+
+
+# Records a partial re-import sends unchanged so that the changed deals and contacts resolve their references.
+REIMPORT_CONTEXT = {"team", "user", "company", "campaign", "pipeline"}
+
+LATE_EDITS = (
+    _reclose, _update_deal, _set_churn, _reopen_ticket, _add_message, _answer_invitation, _set_probability,
+    _update_ticket, _move_stage, _update_contact, _delete_deal, _edit_response, _reimport,
+)
+
+
+def random_late_edits(rng: random.Random, count: int = 12) -> None:
+    """Edits that change the past, every choice drawn from `rng`: backdated closes, reopenings, amounts,
+    churn, owners, late messages and answers, stage moves and probabilities, contact changes, deletes,
+    edited answers and a re-import of the business's own export."""
     for _ in range(count):
-        action = rng.randrange(8)
-        if action == 0 and (deal := Deal.objects.exclude(status="open").order_by("?").first()):
-            deal = crm.deal_reopen(deal=deal)
-            last = deal.stage_entries.order_by("-entered_at").first()
-            crm.deal_close(deal=deal, won=rng.random() < 0.5, at=moment(rng, last.entered_at, 40))
-        elif action == 1 and (deal := Deal.objects.order_by("?").first()):
-            crm.deal_update(deal=deal, amount=Decimal(rng.randint(100, 1_000_000)) / 100,
-                            owner=User.objects.filter(role="sales").order_by("?").first())
-        elif action == 2:
-            record = rng.choice([Company, Contact]).objects.order_by("?").first()
-            churned_at = None if rng.random() < 0.3 else moment(rng)
-            crm.customer_set_churn(customer=record, churned_at=churned_at, reason="late")
-        elif action == 3 and (ticket := Ticket.objects.filter(resolved_at__isnull=False).order_by("?").first()):
-            ticket = support.ticket_reopen(ticket=ticket)
-            if rng.random() < 0.5:
-                support.ticket_resolve(ticket=ticket, at=moment(rng, ticket.created_at, 20))
-        elif action == 4 and (ticket := Ticket.objects.order_by("?").first()):
-            support.ticket_add_message(ticket=ticket, author="agent", body="late", public=True,
-                                       user=User.objects.filter(role="support").first(),
-                                       at=moment(rng, ticket.created_at, 3))
-        elif action == 5 and (invitation := Invitation.objects.filter(response__isnull=True).order_by("?").first()):
-            _answer(rng, invitation.survey, invitation.contact, invitation, invitation.ticket,
-                    moment(rng, invitation.sent_at, 30))
-        elif action == 6 and (stage := Stage.objects.order_by("?").first()):
-            crm.stage_set_probability(stage=stage, probability=Decimal(rng.choice(["0", "0.33", "0.75", "1"])))
-        elif action == 7 and (ticket := Ticket.objects.order_by("?").first()):
-            support.ticket_update(ticket=ticket, assignee=User.objects.filter(role="support").order_by("?").first(),
-                                  channel=rng.choice(["email", "web"]))
+        rng.choice(LATE_EDITS)(rng)
