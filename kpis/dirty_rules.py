@@ -61,14 +61,18 @@ def _customer_first_win_days(deals: QuerySet, won_ids: set[int], companies: set[
     for key, others, ids, relation in groups:
         if not ids:
             continue
-        seen: set[int] = set()
-        for customer_id, closed_at in others.order_by(key, "closed_at", "id").values_list(key, "closed_at"):
-            if customer_id not in seen:
-                seen.add(customer_id)
-                dirty.add("customers", closed_at)
+        dirty.add("customers", *_first_closes(others, key))
         customers = deals.model._meta.get_field(relation).related_model.objects.filter(pk__in=ids)
         dirty.add("customers", *customers.values_list("churned_at", flat=True))
     return dirty
+
+
+def _first_closes(won: QuerySet, key: str) -> list[datetime]:
+    """Each customer's earliest close among these won deals, `key` naming the customer column."""
+    firsts: dict[int, datetime] = {}
+    for customer_id, closed_at in won.order_by(key, "closed_at", "id").values_list(key, "closed_at"):
+        firsts.setdefault(customer_id, closed_at)
+    return list(firsts.values())
 
 
 @dirtying.rule("stage_moves")
@@ -100,11 +104,7 @@ def customer_days(customers: QuerySet) -> DirtySet:
         won, key = won.filter(company__in=customers), "company_id"
     else:
         won, key = won.filter(contact__in=customers, company__isnull=True), "contact_id"
-    seen: set[int] = set()
-    for customer_id, closed_at in won.order_by(key, "closed_at", "id").values_list(key, "closed_at"):
-        if customer_id not in seen:
-            seen.add(customer_id)
-            dirty.add("customers", closed_at)
+    dirty.add("customers", *_first_closes(won, key))
     return dirty
 
 
