@@ -28,11 +28,20 @@
       }
     }, true);
     // Moving on to another field closes the picker, which would otherwise cover the next one.
+    function focusIsElsewhere() {
+      var focused = document.activeElement;
+      return focused instanceof Element && !focused.matches(SELECTOR) && !focused.closest("jdp-container");
+    }
+    function hideIfFocusIsElsewhere() {
+      if (document.querySelector("jdp-container") && focusIsElsewhere()) { window.jalaliDatepicker.hide(); }
+    }
     document.addEventListener("focusin", function (event) {
       var target = event.target;
-      if (target instanceof Element && !target.matches(SELECTOR) && !target.closest("jdp-container") &&
-          document.querySelector("jdp-container")) {
-        window.jalaliDatepicker.hide();
+      if (target instanceof Element && !target.matches(SELECTOR) && !target.closest("jdp-container")) {
+        hideIfFocusIsElsewhere();
+        // The picker shows itself in a 300 ms transition whose end makes it visible again, even after a
+        // hide: if the user moved on during it, hide once more when it is over.
+        window.setTimeout(hideIfFocusIsElsewhere, 350);
       }
     }, true);
     window.jalaliDatepicker.startWatch({

@@ -67,3 +67,17 @@ def test_the_picker_opens_on_the_fields_date_shown_in_persian_digits(open_browse
     with page.expect_navigation():
         page.locator(".log-activity form button[type=submit]").click()
     assert Activity.objects.get().due_at == datetime(2025, 11, 23, 8, 5, tzinfo=UTC)
+
+
+def test_moving_on_while_the_picker_is_still_opening_leaves_it_closed(open_browser, persian_seller):
+    """The picker opens in a 300 ms transition whose end shows it again; a user who tabs on within it
+    (as a fast typist, or a slow machine, does) must not find it back over the next field."""
+    company = CompanyFactory(name="Acme")
+    session = open_browser(persian_seller, language="fa")
+    session.goto(f"/companies/{company.pk}/")
+    page = session.page
+    page.locator(".log-activity > summary").click()
+    page.locator("[name=due_at]").click()
+    page.locator("[name=kind]").focus()  # at once, inside the transition
+    page.wait_for_timeout(400)  # past its end
+    expect(page.locator("jdp-container")).to_be_hidden()
