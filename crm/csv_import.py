@@ -62,27 +62,12 @@ def plan_import(*, kind: str, content: str) -> ImportPlan:
     plan = ImportPlan(kind=kind)
     reader = csv.DictReader(io.StringIO(content))
     header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in REQUIRED_COLUMNS[kind] if name not in header]
-    unknown = [name for name in header if name not in COLUMNS[kind]]
-    if missing or unknown:
-        if missing:
-            plan.errors.append(RowError(1, _("Missing column(s): %s.") % ", ".join(missing)))
-        if unknown:
-            plan.errors.append(RowError(1, _("Unknown column(s): %(unknown)s. Allowed: %(allowed)s.")
-                                        % {"unknown": ", ".join(unknown), "allowed": ", ".join(COLUMNS[kind])}))
+    plan.errors.extend(_header_errors(kind, header))
+    if plan.errors:
         return plan
     reader.fieldnames = header
-    raw_rows = []
-    for raw in reader:
-        if reader.line_num - 1 > MAX_ROWS:
-            plan.errors.append(RowError(reader.line_num, _("A file may hold at most %d rows.") % MAX_ROWS))
-            return plan
-        if None in raw:
-            plan.errors.append(RowError(reader.line_num, _("More values than columns.")))
-            continue
-        raw_rows.append((reader.line_num, {key: (value or "").strip() for key, value in raw.items()}))
-    if not raw_rows and not plan.errors:
-        plan.errors.append(RowError(1, _("The file has no rows.")))
+    raw_rows = _read_rows(reader, plan)
+    if raw_rows is None:
         return plan
     lookups = _lookups(kind, [row for _line, row in raw_rows])
     seen_external_ids: set[str] = set()
@@ -100,6 +85,36 @@ def plan_import(*, kind: str, content: str) -> ImportPlan:
             seen_external_ids.add(external_id)
         plan.rows.append(values)
     return plan
+
+
+def _header_errors(kind: str, header: list[str]) -> list[RowError]:
+    """Line 1's complaints: required columns missing, columns the kind does not have."""
+    errors = []
+    missing = [name for name in REQUIRED_COLUMNS[kind] if name not in header]
+    unknown = [name for name in header if name not in COLUMNS[kind]]
+    if missing:
+        errors.append(RowError(1, _("Missing column(s): %s.") % ", ".join(missing)))
+    if unknown:
+        errors.append(RowError(1, _("Unknown column(s): %(unknown)s. Allowed: %(allowed)s.")
+                               % {"unknown": ", ".join(unknown), "allowed": ", ".join(COLUMNS[kind])}))
+    return errors
+
+
+def _read_rows(reader: csv.DictReader, plan: ImportPlan) -> list[tuple[int, dict[str, str]]] | None:
+    """(line, stripped values) of each row; None when the file as a whole is refused (too long, empty)."""
+    raw_rows = []
+    for raw in reader:
+        if reader.line_num - 1 > MAX_ROWS:
+            plan.errors.append(RowError(reader.line_num, _("A file may hold at most %d rows.") % MAX_ROWS))
+            return None
+        if None in raw:
+            plan.errors.append(RowError(reader.line_num, _("More values than columns.")))
+            continue
+        raw_rows.append((reader.line_num, {key: (value or "").strip() for key, value in raw.items()}))
+    if not raw_rows and not plan.errors:
+        plan.errors.append(RowError(1, _("The file has no rows.")))
+        return None
+    return raw_rows
 
 
 def _by_unique_name(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Every amount on a page goes through `format_amount` (the dashboards' charts thro
 so the rial and toman rule lives in one place.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -64,23 +65,21 @@ def format_value(value: float | int | None, unit: str, *, compact: bool = False)
         return EMPTY
     if unit in {"currency", "currency_per_day"}:
         return format_amount(value, compact=compact, per_day=unit == "currency_per_day")
-    if unit == "count":
-        return _number(value, 0)
-    if unit == "ratio":
-        return _("%(value)s%%") % {"value": _number(value * 100, 1)}
-    if unit == "hours":
-        return _("%(value)s h") % {"value": _number(value, 1)}
-    if unit == "days":
-        return _("%(value)s days") % {"value": _number(value, 1)}
-    if unit == "score":
-        return _number(value, 1)
-    if unit == "score5":
-        return _("%(value)s / 5") % {"value": _number(value, 2)}
-    if unit == "gap":
-        return _signed(value, 2)
-    if unit == "multiple":
-        return _("%(value)s×") % {"value": _number(value, 1)}
-    return _number(value, 2)
+    unit_format = _UNIT_FORMATS.get(unit)
+    return unit_format(value) if unit_format else _number(value, 2)
+
+
+# How each unit writes a value; the texts are translated when a value is written.
+_UNIT_FORMATS: dict[str, Callable[[float], str]] = {
+    "count": lambda value: _number(value, 0),
+    "ratio": lambda value: _("%(value)s%%") % {"value": _number(value * 100, 1)},
+    "hours": lambda value: _("%(value)s h") % {"value": _number(value, 1)},
+    "days": lambda value: _("%(value)s days") % {"value": _number(value, 1)},
+    "score": lambda value: _number(value, 1),
+    "score5": lambda value: _("%(value)s / 5") % {"value": _number(value, 2)},
+    "gap": lambda value: _signed(value, 2),
+    "multiple": lambda value: _("%(value)s×") % {"value": _number(value, 1)},
+}
 
 
 def format_change(change: "Change | None", unit: str | None = None) -> str:

@@ -188,6 +188,9 @@ def compute_stages(days: set[date] | None) -> Measures:
     return measures
 
 
+CustomerKey = tuple[str, int]
+
+
 def compute_customers(days: set[date] | None) -> Measures:
     """Customers: first won deal (became customer, acquiring campaign), churn, lifespans, trailing buyers.
 
@@ -197,59 +200,84 @@ def compute_customers(days: set[date] | None) -> Measures:
     changed (`changed_customer_days`).
     """
     measures = Measures()
-    first_win: dict[tuple[str, int], tuple[datetime, int | None]] = {}
-    purchase_days: dict[tuple[str, int], set[date]] = defaultdict(set)
+    first_win, purchase_days = _wins_by_customer()
+    churned_at = _churn_by_customer()
+    buyer_changes: dict[date, int] = defaultdict(int)
+    for key, (became_at, campaign_id) in first_win.items():
+        _add_lifecycle(measures, days, became_at, campaign_id, churned_at.get(key))
+        _add_buying_windows(buyer_changes, purchase_days[key])
+    _add_buyer_levels(measures, days, buyer_changes)
+    return measures
+
+
+def _wins_by_customer() -> tuple[dict[CustomerKey, tuple[datetime, int | None]], dict[CustomerKey, set[date]]]:
+    """Each customer's first win (moment, campaign) and the local days of all its wins."""
+    first_win: dict[CustomerKey, tuple[datetime, int | None]] = {}
+    purchase_days: dict[CustomerKey, set[date]] = defaultdict(set)
     won = (crm_sources.deals().filter(status=DealStatus.WON).order_by("closed_at", "id")
            .values_list("company_id", "contact_id", "closed_at", "campaign_id"))
     for company_id, contact_id, closed_at, campaign_id in won.iterator(chunk_size=5000):
         key = ("company", company_id) if company_id else ("contact", contact_id)
         first_win.setdefault(key, (closed_at, campaign_id))
         purchase_days[key].add(local_day(closed_at))
+    return first_win, purchase_days
 
-    churned_at: dict[tuple[str, int], datetime] = {}
+
+def _churn_by_customer() -> dict[CustomerKey, datetime]:
+    churned_at: dict[CustomerKey, datetime] = {}
     for kind, churned in crm_sources.churned_customers():
         for pk, moment in churned.values_list("id", "churned_at").iterator():
             churned_at[(kind, pk)] = moment
+    return churned_at
 
-    def wanted(day: date) -> bool:
-        return days is None or day in days
 
-    buyer_changes: dict[date, int] = defaultdict(int)
-    for key, (became_at, campaign_id) in first_win.items():
-        became_day = local_day(became_at)
-        if wanted(became_day):
-            measures.add_all_dimensions(became_day, "new_customers", 1, {"campaign": campaign_id})
-            measures.add(became_day, "active_delta", 1)
-        churn = churned_at.get(key)
-        if churn is not None and churn >= became_at:
-            churn_day = local_day(churn)
-            if wanted(churn_day):
-                measures.add(churn_day, "churned_customers", 1)
-                measures.add(churn_day, "active_delta", -1)
-                measures.add(churn_day, "lifespan_count", 1)
-                measures.add(churn_day, "lifespan_years", (churn - became_at).total_seconds() / SECONDS_PER_YEAR)
-        window_end: date | None = None
-        for day in sorted(purchase_days[key]):
-            if window_end is None or day > window_end + timedelta(days=1):
-                if window_end is not None:
-                    buyer_changes[window_end + timedelta(days=1)] -= 1
-                buyer_changes[day] += 1
-            window_end = day + timedelta(days=TRAILING_WINDOW_DAYS - 1)
-        if window_end is not None:
-            buyer_changes[window_end + timedelta(days=1)] -= 1
+def _add_lifecycle(measures: Measures, days: set[date] | None, became_at: datetime, campaign_id: int | None,
+                   churn: datetime | None) -> None:
+    """One customer's becoming a customer and, if it churned after that, its churn and lifespan."""
+    became_day = local_day(became_at)
+    if days is None or became_day in days:
+        measures.add_all_dimensions(became_day, "new_customers", 1, {"campaign": campaign_id})
+        measures.add(became_day, "active_delta", 1)
+    if churn is None or churn < became_at:
+        return
+    churn_day = local_day(churn)
+    if days is None or churn_day in days:
+        measures.add(churn_day, "churned_customers", 1)
+        measures.add(churn_day, "active_delta", -1)
+        measures.add(churn_day, "lifespan_count", 1)
+        measures.add(churn_day, "lifespan_years", (churn - became_at).total_seconds() / SECONDS_PER_YEAR)
 
-    if buyer_changes:
-        level = 0
-        cursor = min(buyer_changes)
-        last = max(buyer_changes)
-        if days:
-            last = max(last, max(days))
-        while cursor <= last:
-            level += buyer_changes.get(cursor, 0)
-            if level and wanted(cursor):
-                measures.add(cursor, "buyers_365_level", level)
-            cursor += timedelta(days=1)
-    return measures
+
+def _add_buying_windows(buyer_changes: dict[date, int], purchase_days: set[date]) -> None:
+    """+1 where one customer's trailing-buyer window opens and −1 the day after it closes.
+
+    Purchases whose windows overlap or touch make one window, so the customer counts once a day.
+    """
+    window_end: date | None = None
+    for day in sorted(purchase_days):
+        if window_end is None or day > window_end + timedelta(days=1):
+            if window_end is not None:
+                buyer_changes[window_end + timedelta(days=1)] -= 1
+            buyer_changes[day] += 1
+        window_end = day + timedelta(days=TRAILING_WINDOW_DAYS - 1)
+    if window_end is not None:
+        buyer_changes[window_end + timedelta(days=1)] -= 1
+
+
+def _add_buyer_levels(measures: Measures, days: set[date] | None, buyer_changes: dict[date, int]) -> None:
+    """The running sum of the window changes: the trailing-buyer level of each day."""
+    if not buyer_changes:
+        return
+    level = 0
+    cursor = min(buyer_changes)
+    last = max(buyer_changes)
+    if days:
+        last = max(last, max(days))
+    while cursor <= last:
+        level += buyer_changes.get(cursor, 0)
+        if level and (days is None or cursor in days):
+            measures.add(cursor, "buyers_365_level", level)
+        cursor += timedelta(days=1)
 
 
 def changed_customer_days(measures: Measures) -> set[date]:

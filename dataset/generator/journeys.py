@@ -60,6 +60,8 @@ _Contact = tuple[str, int, bool, str | None]
 _Deal = tuple[str, int, int, str, int | None, list[tuple[str, int]], int, str, str | None]
 # A ticket as the surveys see it: (record, contact index, resolved_at or None, resolved within SLA).
 _Ticket = tuple[Record, int, int | None, bool]
+# An invitation to send: (survey index, contact index, ticket external_id, sent_at, mood: 0 good .. 2 bad).
+_Invite = tuple[int, int, str | None, int, int]
 # A message of a ticket: (at, author, user, public, body).
 _Message = tuple[int, str, str | None, bool, str]
 
@@ -83,14 +85,9 @@ class Business(BusinessSetup):
         off = (TEHRAN if rng.random() < 0.85 else 0) if persian else pick(rng, (45, 75, 90, 100))
         born = self.moments.new_lead_instant(off)
         owner = choose(rng, self.reps)
-        r = rng.random()
-        if persian:
-            currency = "IRR" if r < 0.08 else BASE_CURRENCY
-        else:
-            currency = "EUR" if r < 0.035 else "GBP" if r < 0.055 else BASE_CURRENCY
+        currency = self._currency(persian)
         size = math.exp(normal(rng, 0.7, 0.6)) if is_company else 1.0
 
-        # Contacts: (external_id, created_at, language, source campaign)
         company_ext = None
         domain = ""
         company_name = ""
@@ -99,18 +96,7 @@ class Business(BusinessSetup):
             n_contacts = 1 + min(11, poisson(rng, 1.6))
         else:
             n_contacts = 1
-        contacts: list[_Contact] = []
-        contact_records: list[Record] = []
-        for i in range(n_contacts):
-            created = born + below(rng, 2 * HOUR) if i == 0 else born + self.moments.duration(120 * DAY, 0.9)
-            if created > hi:
-                continue
-            fa = persian if rng.random() < 0.9 else not persian
-            campaign = self.active_campaign(created) if rng.random() < 0.5 else None
-            self.n_contact += 1
-            ext = f"ct-{self.n_contact}"
-            contacts.append((ext, created, fa, campaign))
-            contact_records.append(self._contact_record(ext, created, fa, campaign, owner, domain, off))
+        contacts, contact_records = self._contacts(n_contacts, born, persian, owner, domain, off)
         if is_company:
             self.n_company += 1
             company_ext = f"co-{self.n_company}"
@@ -118,7 +104,7 @@ class Business(BusinessSetup):
                 rec["company"] = company_ext
 
         deals, first_win, churn, churn_reason = self._journey(contacts, is_company, off)
-        if len(deals) > self.deals_left:
+        if len(deals) > self.deals_left:  # the last customer gets what is left of the deal budget
             deals = deals[: self.deals_left]
             won = [d[4] for d in deals if d[3] == "won"]
             first_win = min(won) if won else None
@@ -145,6 +131,32 @@ class Business(BusinessSetup):
         for ticket in tickets:
             yield ticket[0]
         yield from self._surveys(contacts, tickets, len(deals), first_win, end, churn, off)
+
+    def _currency(self, persian: bool) -> str:
+        r = self.rng.random()
+        if persian:
+            return "IRR" if r < 0.08 else BASE_CURRENCY
+        return "EUR" if r < 0.035 else "GBP" if r < 0.055 else BASE_CURRENCY
+
+    def _contacts(
+        self, count: int, born: int, persian: bool, owner: str, domain: str, off: int
+    ) -> tuple[list[_Contact], list[Record]]:
+        """Up to `count` contacts of one customer, (external_id, created_at, language, source campaign)
+        and their records; the first comes with the customer, the others later (none after the end)."""
+        rng = self.rng
+        contacts: list[_Contact] = []
+        records: list[Record] = []
+        for i in range(count):
+            created = born + below(rng, 2 * HOUR) if i == 0 else born + self.moments.duration(120 * DAY, 0.9)
+            if created > self.hi:
+                continue
+            fa = persian if rng.random() < 0.9 else not persian
+            campaign = self.active_campaign(created) if rng.random() < 0.5 else None
+            self.n_contact += 1
+            ext = f"ct-{self.n_contact}"
+            contacts.append((ext, created, fa, campaign))
+            records.append(self._contact_record(ext, created, fa, campaign, owner, domain, off))
+        return contacts, records
 
     def _company_name(self, persian: bool) -> tuple[str, str]:
         rng = self.rng
@@ -475,32 +487,9 @@ class Business(BusinessSetup):
         rng = self.rng
         iso = self.clock.iso
         hi = self.hi
-        # (survey index, contact index, ticket external_id, sent_at, mood: 0 good .. 2 bad)
-        invites: list[tuple[int, int, str | None, int, int]] = []
-        for record, who, resolved, sla_met in tickets:
-            if resolved is None:
-                continue
-            r = rng.random()
-            if r < 0.92:
-                sent = resolved + self.moments.duration(HOUR, 1.0)
-                if sent <= hi:
-                    survey = 2 if r < 0.68 else 3
-                    invites.append((survey, who, record["external_id"], sent, 0 if sla_met else 2))
+        invites = self._ticket_invitations(tickets)
         if first_win is not None:
-            churn_soon = churn is not None
-            lo = first_win + 7 * DAY
-            for _ in range(poisson(rng, 0.33 * n_deals)):
-                if lo < end:
-                    sent = self.moments.instant_between(lo, end, off, 0.05)
-                    who = self._contact_at(contacts, sent)
-                    invites.append((0, who, None, sent, 2 if churn_soon and rng.random() < 0.5 else 1))
-            onboarding = first_win + 14 * DAY + below(rng, 14 * DAY)
-            if onboarding <= end and rng.random() < 0.9:
-                invites.append((1, self._contact_at(contacts, onboarding), None, onboarding, 0))
-            for _ in range(poisson(rng, 0.07 * n_deals)):
-                if lo < end:
-                    sent = self.moments.instant_between(lo, end, off, 0.05)
-                    invites.append((4, self._contact_at(contacts, sent), None, sent, 1))
+            invites.extend(self._customer_invitations(contacts, n_deals, first_win, end, churn, off))
         invites.sort(key=itemgetter(3))
         responses: list[Record] = []
         answer_rate = (0.62, 0.7, 0.8, 0.76, 0.55)
@@ -522,6 +511,43 @@ class Business(BusinessSetup):
             who = self._contact_at(contacts, at)  # answered the NPS widget on the website, uninvited
             responses.append(self._response(0, None, contacts[who], None, at, 1, off))
         yield from responses
+
+    def _ticket_invitations(self, tickets: list[_Ticket]) -> list[_Invite]:
+        """CSAT or CES invitations after most resolved tickets; a missed SLA makes a bad mood."""
+        rng = self.rng
+        invites: list[_Invite] = []
+        for record, who, resolved, sla_met in tickets:
+            if resolved is None:
+                continue
+            r = rng.random()
+            if r < 0.92:
+                sent = resolved + self.moments.duration(HOUR, 1.0)
+                if sent <= self.hi:
+                    survey = 2 if r < 0.68 else 3
+                    invites.append((survey, who, record["external_id"], sent, 0 if sla_met else 2))
+        return invites
+
+    def _customer_invitations(
+        self, contacts: list[_Contact], n_deals: int, first_win: int, end: int, churn: int | None, off: int,
+    ) -> list[_Invite]:
+        """NPS invitations, an onboarding survey and SERVQUAL ones, from a week after the first win."""
+        rng = self.rng
+        invites: list[_Invite] = []
+        churn_soon = churn is not None
+        lo = first_win + 7 * DAY
+        for _ in range(poisson(rng, 0.33 * n_deals)):
+            if lo < end:
+                sent = self.moments.instant_between(lo, end, off, 0.05)
+                who = self._contact_at(contacts, sent)
+                invites.append((0, who, None, sent, 2 if churn_soon and rng.random() < 0.5 else 1))
+        onboarding = first_win + 14 * DAY + below(rng, 14 * DAY)
+        if onboarding <= end and rng.random() < 0.9:
+            invites.append((1, self._contact_at(contacts, onboarding), None, onboarding, 0))
+        for _ in range(poisson(rng, 0.07 * n_deals)):
+            if lo < end:
+                sent = self.moments.instant_between(lo, end, off, 0.05)
+                invites.append((4, self._contact_at(contacts, sent), None, sent, 1))
+        return invites
 
     def _contact_at(self, contacts: list[_Contact], t: int) -> int:
         """One of the contacts that existed at `t` (the first one always did)."""

@@ -121,6 +121,27 @@ _FAST_LINES: dict[str, Callable[[Record], str]] = {
 }
 
 
+def _replay(spool: TextIO, *, whole_lines: bool) -> Iterator[str]:
+    """A spool's text from its start, by lines or in chunks of about a megabyte; then closes it."""
+    spool.flush()
+    spool.seek(0)
+    if whole_lines:
+        yield from spool
+    else:
+        while chunk := spool.read(1 << 20):
+            yield chunk
+    spool.close()
+
+
+def _records_after(business: Business, kind: str) -> Iterator[Record]:
+    """The records the file holds after a spooled type: pipelines after contacts, surveys after tickets."""
+    if kind == "contact":
+        return iter(business.pipeline_records())
+    if kind == "ticket":
+        return iter(business.survey_records())
+    return iter(())
+
+
 def _pieces(business: Business, *, whole_lines: bool) -> Iterator[str]:
     """The dataset's text in file order: single lines, or (`whole_lines=False`) also large chunks.
 
@@ -146,21 +167,8 @@ def _pieces(business: Business, *, whole_lines: bool) -> Iterator[str]:
         for record in business.campaign_records:
             yield encode(record) + "\n"
         for kind in _SPOOLED:
-            spool = spools[kind]
-            spool.flush()
-            spool.seek(0)
-            if whole_lines:
-                yield from spool
-            else:
-                while chunk := spool.read(1 << 20):
-                    yield chunk
-            spool.close()
-            if kind == "contact":
-                for record in business.pipeline_records():
-                    yield encode(record) + "\n"
-            elif kind == "ticket":
-                for record in business.survey_records():
-                    yield encode(record) + "\n"
+            yield from _replay(spools[kind], whole_lines=whole_lines)
+            yield from (encode(record) + "\n" for record in _records_after(business, kind))
     finally:
         for spool in spools.values():
             spool.close()

@@ -4,7 +4,7 @@
 use is named in the query's `problems`. `period_label` names one period of a grain on a chart.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -74,37 +74,45 @@ def resolve_range(preset: str, today: date, start: date | None = None, end: date
     Raises ValueError for an unknown preset, a custom range without both dates or one that ends
     before it starts.
     """
-    if preset == "this_month":
-        return today.replace(day=1), today
-    if preset == "last_month":
-        first_of_this = today.replace(day=1)
-        last = first_of_this - timedelta(days=1)
-        return last.replace(day=1), last
-    if preset == "this_quarter":
-        return period_start(today, "quarter"), today
-    if preset == "last_90_days":
-        return today - timedelta(days=89), today
-    if preset == "year_to_date":
-        return date(today.year, 1, 1), today
-    if preset == "last_12_months":
-        index = today.year * 12 + today.month - 1 - 11
-        return date(index // 12, index % 12 + 1, 1), today
-    if preset == "this_jmonth":
-        return period_start(today, "jmonth"), today
-    if preset == "last_jmonth":
-        last = period_start(today, "jmonth") - timedelta(days=1)
-        return period_start(last, "jmonth"), last
-    if preset == "this_jquarter":
-        return period_start(today, "jquarter"), today
-    if preset == "jyear_to_date":
-        return period_start(today, "jyear"), today
     if preset == "custom":
         if start is None or end is None:
             raise ValueError("a custom range needs a start and an end")
         if start > end:
             raise ValueError("a range cannot end before it starts")
         return start, end
-    raise ValueError(f"unknown preset {preset!r}")
+    try:
+        first_day = _PRESET_STARTS[preset]
+    except KeyError:
+        raise ValueError(f"unknown preset {preset!r}") from None
+    if preset in _WHOLE_LAST_PERIODS:
+        last = _WHOLE_LAST_PERIODS[preset](today)
+        return first_day(last), last
+    return first_day(today), today
+
+
+def _twelve_months_back(today: date) -> date:
+    index = today.year * 12 + today.month - 1 - 11
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# Where each preset starts, given the day it ends on; the "last" presets end on the day before the
+# current period starts, the others today.
+_PRESET_STARTS: dict[str, Callable[[date], date]] = {
+    "this_month": lambda day: day.replace(day=1),
+    "last_month": lambda day: day.replace(day=1),
+    "this_quarter": lambda day: period_start(day, "quarter"),
+    "last_90_days": lambda day: day - timedelta(days=89),
+    "year_to_date": lambda day: date(day.year, 1, 1),
+    "last_12_months": _twelve_months_back,
+    "this_jmonth": lambda day: period_start(day, "jmonth"),
+    "last_jmonth": lambda day: period_start(day, "jmonth"),
+    "this_jquarter": lambda day: period_start(day, "jquarter"),
+    "jyear_to_date": lambda day: period_start(day, "jyear"),
+}
+_WHOLE_LAST_PERIODS: dict[str, Callable[[date], date]] = {
+    "last_month": lambda today: today.replace(day=1) - timedelta(days=1),
+    "last_jmonth": lambda today: period_start(today, "jmonth") - timedelta(days=1),
+}
 
 
 def point_count(start: date, end: date, grain: str) -> int:

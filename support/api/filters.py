@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from crm.api.filters import IdFilter, TimeFilter
+from core.api.filters import IdFilter, TimeFilter
 from support.models import Channel, Priority, Ticket, TicketStatus
 
 

@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from crm.api.filters import IdFilter, TimeFilter, WholeNumberFilter
+from core.api.filters import IdFilter, TimeFilter, WholeNumberFilter
 from surveys.models import Invitation, Response, Survey, SurveyKind
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from core.api.base import RecordViewSet
+from core.api.filters import IdFilter, WholeNumberFilter
 from core.ids import (
     INVALID_RECORD_ID,
     INVALID_RECORD_REFERENCE,
@@ -22,7 +23,6 @@ from core.ids import (
     record_lookup,
 )
 from crm import services as crm_services
-from crm.api.filters import IdFilter, WholeNumberFilter
 from crm.models import Company, User
 from surveys import services as survey_services
 from tests.factories import (

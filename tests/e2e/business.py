@@ -2,6 +2,7 @@
 (last 90 days, last 12 months …) show data in the browser tests. Built through the services, seeded."""
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from surveys.models import SERVQUAL_DIMENSIONS, Survey
 
 
 def build_recent_business(*, seed: int = 7) -> dict[str, object]:
+    """A small business whose records all fall in the last 400 days, written through the services."""
     rng = random.Random(seed)
     now = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
@@ -31,15 +33,36 @@ def build_recent_business(*, seed: int = 7) -> dict[str, object]:
     stages = [Stage.objects.create(pipeline=pipeline, name=name, position=index, probability=Decimal(p),
                                    external_id=f"st-{index}")
               for index, (name, p) in enumerate([("Lead", "0.1"), ("Proposal", "0.5"), ("Negotiation", "0.8")])]
+    campaigns = _campaigns(rng, ago)
+    contacts = [crm.contact_create(first_name=f"Customer {index}", source_campaign=campaigns[index % 2]
+                                   if index % 3 else None, created_at=ago(rng.uniform(5, 400)))
+                for index in range(40)]
+    _deals(rng, now, ago, contacts, stages, reps, campaigns)
+    for contact in contacts[:4]:
+        if contact.deals.filter(status="won", closed_at__lt=ago(20)).exists():
+            crm.customer_set_churn(customer=contact, churned_at=ago(rng.uniform(2, 15)), reason="budget")
+    tickets = _tickets(rng, ago, contacts, agents)
+    _survey_answers(rng, ago, contacts, tickets)
+    run_rollup()
+    return {"reps": reps, "agents": agents, "pipeline": pipeline}
+
+
+Ago = Callable[[float], datetime]
+
+
+def _campaigns(rng: random.Random, ago: Ago) -> list[Campaign]:
     campaigns = [Campaign.objects.create(name="Webinar", channel="event", external_id="cmp-web"),
                  Campaign.objects.create(name="Search ads", channel="search", external_id="cmp-search")]
     for days in range(5, 400, 10):
         for campaign in campaigns:
             crm.campaign_add_spend(campaign=campaign, spent_on=ago(days).date(),
                                    amount=Decimal(rng.randrange(50, 400)))
-    contacts = [crm.contact_create(first_name=f"Customer {index}", source_campaign=campaigns[index % 2]
-                                   if index % 3 else None, created_at=ago(rng.uniform(5, 400)))
-                for index in range(40)]
+    return campaigns
+
+
+def _deals(rng: random.Random, now: datetime, ago: Ago, contacts: list, stages: list, reps: list,
+           campaigns: list) -> None:
+    """70 deals, each moved on through some stages and most of them closed."""
     for index in range(70):
         created = rng.uniform(3, 380)
         contact = contacts[index % len(contacts)]
@@ -58,9 +81,10 @@ def build_recent_business(*, seed: int = 7) -> dict[str, object]:
         close_after = rng.uniform(2, 30)
         if age - close_after > 0.5 and rng.random() < 0.75:
             crm.deal_close(deal=deal, won=rng.random() < 0.55, at=ago(age - close_after))
-    for contact in contacts[:4]:
-        if contact.deals.filter(status="won", closed_at__lt=ago(20)).exists():
-            crm.customer_set_churn(customer=contact, churned_at=ago(rng.uniform(2, 15)), reason="budget")
+
+
+def _tickets(rng: random.Random, ago: Ago, contacts: list, agents: list) -> list:
+    """45 tickets; most answered, most of those resolved."""
     tickets = []
     for index in range(45):
         created = rng.uniform(2, 120)
@@ -77,6 +101,11 @@ def build_recent_business(*, seed: int = 7) -> dict[str, object]:
             if created * 24 - resolve_hours > 1 and rng.random() < 0.8:
                 support.ticket_resolve(ticket=ticket, at=ago(created - resolve_hours / 24))
         tickets.append(ticket)
+    return tickets
+
+
+def _survey_answers(rng: random.Random, ago: Ago, contacts: list, tickets: list) -> None:
+    """NPS invitations and answers, CSAT and CES answers after tickets, a few SERVQUAL answers."""
     nps = Survey.objects.create(name="Relationship NPS", kind="nps", external_id="sv-nps")
     csat = Survey.objects.create(name="Ticket CSAT", kind="csat", external_id="sv-csat")
     ces = Survey.objects.create(name="Effort", kind="ces", external_id="sv-ces")
@@ -99,5 +128,3 @@ def build_recent_business(*, seed: int = 7) -> dict[str, object]:
         surveys.response_record(survey=servqual, contact=contacts[index], answered_at=ago(rng.uniform(1, 100)),
                                 servqual={d: {"expectation": rng.randint(5, 7), "perception": rng.randint(3, 7)}
                                           for d in SERVQUAL_DIMENSIONS})
-    run_rollup()
-    return {"reps": reps, "agents": agents, "pipeline": pipeline}

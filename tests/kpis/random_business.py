@@ -32,6 +32,7 @@ def moment(rng: random.Random, after: datetime | None = None, within_days: int |
 
 
 def build_random_business(rng: random.Random, deals: int = 25, tickets: int = 15, responses: int = 15) -> None:
+    """A random small business (teams, pipelines, campaigns, customers, deals, tickets, answers), seeded."""
     teams = [Team.objects.create(name=f"T{i}") for i in range(2)]
     owners = [User.objects.create(username=f"rep{i}", role="sales", team=rng.choice([*teams, None]))
               for i in range(3)]
@@ -50,7 +51,17 @@ def build_random_business(rng: random.Random, deals: int = 25, tickets: int = 15
     contacts = [crm.contact_create(first_name=f"P{i}", company=rng.choice([*companies, None]),
                                    source_campaign=rng.choice([*campaigns, None]), created_at=moment(rng))
                 for i in range(10)]
-    for i in range(deals):
+    _random_deals(rng, deals, contacts, stages, owners, campaigns)
+    for record in rng.sample([*companies, *contacts], 4):
+        crm.customer_set_churn(customer=record, churned_at=moment(rng, START + timedelta(days=20)), reason="r")
+    created_tickets = _random_tickets(rng, tickets, contacts, agents)
+    _random_responses(rng, responses, contacts, created_tickets)
+
+
+def _random_deals(rng: random.Random, count: int, contacts: list, stages: list, owners: list,
+                  campaigns: list) -> None:
+    """Deals in random currencies and kinds, moved on through some stages; three in four closed."""
+    for i in range(count):
         contact = rng.choice(contacts)
         pipeline_stages = rng.choice(stages)
         created_at = moment(rng)
@@ -67,10 +78,12 @@ def build_random_business(rng: random.Random, deals: int = 25, tickets: int = 15
             crm.deal_move_stage(deal=deal, stage=stage, at=at)
         if rng.random() < 0.75:
             crm.deal_close(deal=deal, won=rng.random() < 0.5, at=moment(rng, at, 30))
-    for record in rng.sample([*companies, *contacts], 4):
-        crm.customer_set_churn(customer=record, churned_at=moment(rng, START + timedelta(days=20)), reason="r")
+
+
+def _random_tickets(rng: random.Random, count: int, contacts: list, agents: list) -> list:
+    """Tickets with up to four messages each (some internal notes); four in five resolved."""
     created_tickets = []
-    for i in range(tickets):
+    for i in range(count):
         created_at = moment(rng)
         ticket = support.ticket_create(subject=f"T{i}", contact=rng.choice(contacts),
                                        priority=rng.choice(["low", "normal", "high", "urgent"]),
@@ -85,8 +98,13 @@ def build_random_business(rng: random.Random, deals: int = 25, tickets: int = 15
         if rng.random() < 0.8:
             support.ticket_resolve(ticket=ticket, at=moment(rng, at, 5))
         created_tickets.append(ticket)
+    return created_tickets
+
+
+def _random_responses(rng: random.Random, count: int, contacts: list, created_tickets: list) -> None:
+    """Survey answers of every kind, most of them invited, some about a ticket."""
     kinds = [Survey.objects.create(name=kind, kind=kind) for kind in ("nps", "csat", "ces", "servqual")]
-    for _ in range(responses):
+    for _ in range(count):
         survey = rng.choice(kinds)
         contact = rng.choice(contacts)
         ticket = rng.choice([*created_tickets, None])
