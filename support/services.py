@@ -3,6 +3,7 @@
 Keeps the derived fields (first response, SLA due times) and marks the KPI days each change touches.
 """
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from support.models import (
     DEFAULT_SLA_HOURS,
     RESOLVED_STATUSES,
     Channel,
+    DeliveryStatus,
     MessageAuthor,
     Priority,
     SlaPolicy,
@@ -27,7 +29,11 @@ from support.models import (
     TicketMessage,
     TicketStatus,
 )
+from support.outbound import new_message_id
 from support.threads import reply_waiting_since
+
+# Errors kept on a message are the mail server's answer; anything longer is cut.
+DELIVERY_ERROR_MAX_CHARS = 2000
 
 
 def sla_hours(priority: str) -> tuple[int, int]:
@@ -41,6 +47,11 @@ def sla_hours(priority: str) -> tuple[int, int]:
 def ticket_dirty_days(ticket: Ticket) -> DaySet:
     """The KPI days this ticket counts on as it stands now (the KPI engine's rule, through core.dirtying)."""
     return dirtying.days_of("tickets", Ticket.objects.filter(pk=ticket.pk))
+
+
+def new_ticket_token() -> str:
+    """128 random bits in lower-case hex: safe in an email address's local part, whatever its case rules."""
+    return secrets.token_hex(16)
 
 
 def first_response_at(ticket: Ticket) -> datetime | None:
@@ -66,7 +77,7 @@ def ticket_create(
     first_hours, resolution_hours = sla_hours(priority)
     ticket = Ticket(
         external_id=external_id, subject=subject, contact=contact, priority=priority, channel=channel,
-        assignee=assignee, created_at=created_at, status=TicketStatus.NEW,
+        assignee=assignee, created_at=created_at, status=TicketStatus.NEW, token=new_ticket_token(),
         first_response_due_at=created_at + timedelta(hours=first_hours),
         resolution_due_at=created_at + timedelta(hours=resolution_hours),
     )
@@ -109,11 +120,15 @@ def ticket_add_message(
     public: bool = True,
     user: User | None = None,
     at: datetime | None = None,
+    message_id: str | None = None,
 ) -> TicketMessage:
     """Add a customer message, a public agent reply or an internal note.
 
     A public agent reply may become the ticket's first response and moves a new ticket to pending
     (waiting on the customer); a customer message on a pending ticket makes it open again.
+    A public agent reply is emailed to the contact after commit (`ticket_reply_posted`): it gets its
+    Message-ID now and stays `queued` until the mail server has it. Internal notes are never emailed.
+    `message_id` is the Message-ID of a customer's message that came by email.
     """
     at = at or timezone.now()
     ticket = _lock(ticket)
@@ -121,7 +136,10 @@ def ticket_add_message(
         raise ValidationError({"at": _("A message cannot be dated before the ticket was created.")})
     if author == MessageAuthor.CUSTOMER and not public:
         raise ValidationError({"public": _("Only agents write internal notes.")})
-    message = TicketMessage(ticket=ticket, at=at, author=author, public=public, user=user, body=body)
+    emailed = author == MessageAuthor.AGENT and public
+    message = TicketMessage(ticket=ticket, at=at, author=author, public=public, user=user, body=body,
+                            message_id=new_message_id() if emailed else message_id,
+                            delivery_status=DeliveryStatus.QUEUED if emailed else "")
     message.full_clean()
     message.save()
     dirty = dirtying.days_of("reply_moments", thread_refresh_waits(ticket=ticket))
@@ -135,7 +153,35 @@ def ticket_add_message(
         ticket.status = TicketStatus.OPEN
     ticket.save(update_fields=["first_response_at", "status", "updated_at"])
     dirty.save()
+    if emailed:
+        events.ticket_reply_posted(message_id=message.pk)
     return message
+
+
+def ticket_reply_token(*, ticket: Ticket) -> str:
+    """The ticket's reply token; one is made now for a ticket that has none (an imported one). No version
+    bump and no history: the token is not something people change or read."""
+    if ticket.token:
+        return ticket.token
+    Ticket.objects.filter(pk=ticket.pk, token__isnull=True).update(token=new_ticket_token())
+    ticket.token = Ticket.objects.values_list("token", flat=True).get(pk=ticket.pk)
+    return ticket.token
+
+
+def message_delivery_sent(*, message_id: int, at: datetime | None = None) -> bool:
+    """The mail server accepted the reply's email; False when it was not queued (sent already, or failed)."""
+    return TicketMessage.objects.filter(pk=message_id, delivery_status=DeliveryStatus.QUEUED).update(
+        delivery_status=DeliveryStatus.SENT, sent_at=at or timezone.now(), delivery_error="") == 1
+
+
+def message_delivery_failed(*, message_id: int, error: str, final: bool) -> bool:
+    """An attempt to email the reply failed with `error`, which is kept; after the last attempt (`final`)
+    the reply is `failed`, else it stays queued for the next one. False when it was not queued."""
+    changes: dict[str, object] = {"delivery_error": error[:DELIVERY_ERROR_MAX_CHARS]}
+    if final:
+        changes["delivery_status"] = DeliveryStatus.FAILED
+    return TicketMessage.objects.filter(pk=message_id, delivery_status=DeliveryStatus.QUEUED).update(
+        **changes) == 1
 
 
 @transaction.atomic
