@@ -180,3 +180,45 @@ class TicketMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class InboundStatus(models.TextChoices):
+    FILED = "filed", _("Filed")
+    UNFILED = "unfiled", _("Could not be filed")
+    IGNORED = "ignored", _("Ignored")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class InboundEmail(models.Model):
+    """One email fetched from the support mailbox, kept whole (`raw`, the bytes as received) whatever became
+    of it: filed on a ticket (`message` is the customer message it made), ignored (an auto-reply, a loop, a
+    duplicate) or unfiled (malformed), with the `reason`. Written only by `support.services`.
+
+    `mailbox_key` names the message in its mailbox (UIDVALIDITY and UID), so one fetched again after a
+    failure is recognised and not filed twice. `received_at` is the server's INTERNALDATE: when the customer's
+    mail arrived, which is when their message on the ticket is dated.
+    """
+
+    mailbox_key = models.CharField(_("mailbox key"), max_length=200, unique=True)
+    raw = models.BinaryField(_("original message"))
+    received_at = models.DateTimeField(_("received at"))
+    fetched_at = models.DateTimeField(_("fetched at"))
+    header_message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
+    sender = models.CharField(_("from"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=InboundStatus.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="inbound_emails")
+    message = models.OneToOneField(TicketMessage, verbose_name=_("message"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="inbound_email")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        indexes = [models.Index(fields=["status", "received_at"], name="support_inbound_status")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

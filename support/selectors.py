@@ -118,8 +118,9 @@ def ticket_for_page(*, pk: int) -> Ticket:
 
 
 def ticket_thread(*, ticket: Ticket) -> list[TicketMessage]:
-    """Every message and internal note, oldest first, with its author."""
-    return list(ticket.messages.select_related("user").order_by("at", "id"))
+    """Every message and internal note, oldest first, with its author and, for a customer's email, the email
+    (whose whole text the page folds away under the new part)."""
+    return list(ticket.messages.select_related("user", "inbound_email").order_by("at", "id"))
 
 
 def message_to_email(*, message_id: int) -> TicketMessage | None:

@@ -1,5 +1,5 @@
 """Celery entry points for support: the emails to customers (a public agent reply, the support form's
-confirmation).
+confirmation), and the poll of the support mailbox for theirs.
 
 Tasks take ids and re-read the rows. Mail failures (the server refusing, or unreachable) are retried with
 backoff. A reply is sent while it is `queued` and then marked `sent`; every failed attempt keeps the
@@ -12,13 +12,19 @@ import logging
 import smtplib
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_noop
 
-from support import outbound
+from support import mailbox, outbound
 from support.models import Ticket
 from support.selectors import earlier_message_ids, message_to_email
-from support.services import message_delivery_failed, message_delivery_sent, ticket_reply_token
+from support.services import (
+    inbound_email_file,
+    message_delivery_failed,
+    message_delivery_sent,
+    ticket_reply_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +88,12 @@ def send_ticket_confirmation(ticket_id: int) -> bool:
         cache.delete(marker)
         raise
     return True
+
+
+@shared_task(name="support.tasks.poll_support_mailbox", **TASK_OPTIONS)
+def poll_support_mailbox() -> int:
+    """Fetch and file the unseen emails of the support mailbox (CRM_INBOUND_IMAP_URL); how many were filed.
+    A mailbox that cannot be reached is tried again at the next beat."""
+    if not settings.CRM_INBOUND_IMAP_URL:
+        return 0
+    return mailbox.poll(mailbox.Mailbox.from_url(settings.CRM_INBOUND_IMAP_URL), inbound_email_file)
