@@ -15,7 +15,7 @@ SHARED_COPIES := KPI_SPEC.md:docs/KPI_SPEC.md DATASET_FORMAT.md:docs/DATASET_FOR
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium messages run test check pytest demo clean docs-sync docs-check
+.PHONY: install chromium dovecot messages run test check pytest demo clean docs-sync docs-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) chromium
+install: $(STAMP) chromium dovecot
 
 # The browser tests (tests/e2e) drive Debian's Chromium; Playwright never downloads a browser of its own.
 # GNU gettext extracts and compiles the translations (`make messages`, tests/test_translations.py).
 chromium:
 	@(command -v chromium && command -v msgfmt) >/dev/null 2>&1 || ($(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium gettext)
+
+# The inbound mail tests (tests/support/test_inbound_mail.py) fetch from a private Dovecot IMAP server.
+dovecot:
+	@test -x /usr/sbin/dovecot || ($(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y dovecot-imapd)
 
 # Extract new messages into every Persian catalogue, then (after translating them) compile: run it twice.
 messages: export DJANGO_SETTINGS_MODULE := config.settings.test

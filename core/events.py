@@ -81,6 +81,11 @@ def ticket_submitted(*, ticket_id: int) -> None:
     publish("ticket_submitted", ticket_id=ticket_id)
 
 
+def ticket_reply_posted(*, message_id: int) -> None:
+    """An agent added a public reply to a ticket. Listeners: support (emails it to the ticket's contact)."""
+    publish("ticket_reply_posted", message_id=message_id)
+
+
 def survey_response_recorded(*, response_id: int) -> None:
     """A customer answered a survey (through its page, the API or the admin), or changed the answer.
     Listeners: surveys (a follow-up task for the account's owner when the customer is a detractor or
@@ -88,5 +93,5 @@ def survey_response_recorded(*, response_id: int) -> None:
     publish("survey_response_recorded", response_id=response_id)
 
 
-EVENTS = frozenset({"deal_closed", "ticket_resolved", "ticket_reopened", "ticket_submitted",
+EVENTS = frozenset({"deal_closed", "ticket_resolved", "ticket_reopened", "ticket_submitted", "ticket_reply_posted",
                     "survey_response_recorded"})

@@ -8,7 +8,8 @@ derived times are read-only; resolving and reopening are actions.
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
@@ -17,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ReadOnlyAdmin, ServiceAdmin, adopt_saved, deletable_with_parent, run_for_each
-from support.models import MessageAuthor, SlaPolicy, Ticket, TicketMessage
+from core.admin import ReadOnlyAdmin, ServiceAdmin, adopt_saved, deletable_with_parent, posted_choice, run_for_each
+from support.models import InboundEmail, MessageAuthor, SlaPolicy, Ticket, TicketMessage
 from support.services import (
+    inbound_email_discard,
+    inbound_email_file_on,
     ticket_add_message,
     ticket_create,
     ticket_delete,
@@ -200,8 +203,8 @@ class TicketMessageAddForm(forms.ModelForm):
 class TicketMessageAdmin(ReadOnlyAdmin):
     """Messages are added through the service (it keeps the first response) and never edited."""
 
-    list_display = ("ticket", "at", "author", "public", "user")
-    list_filter = ("author", "public", "at")
+    list_display = ("ticket", "at", "author", "public", "user", "delivery_status")
+    list_filter = ("author", "public", "delivery_status", "at")
     search_fields = ("ticket__subject", "=ticket__external_id")
     list_select_related = ("ticket", "user")
     autocomplete_fields = ("ticket", "user")
@@ -219,3 +222,48 @@ class TicketMessageAdmin(ReadOnlyAdmin):
     def save_model(self, request: HttpRequest, obj: TicketMessage, form: ModelForm, change: bool) -> None:
         adopt_saved(obj, ticket_add_message(ticket=obj.ticket, author=obj.author, public=obj.public,
                                             user=obj.user, body=obj.body, at=obj.at))
+
+
+class InboundActionForm(ActionForm):
+    """The changelist's action bar, with the ticket "File on the chosen ticket" needs."""
+
+    ticket = forms.ModelChoiceField(queryset=Ticket.objects.all(), required=False, label=_("Ticket"),
+                                    widget=forms.NumberInput, help_text=_('Its number, for "File on the ticket".'))
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    """The emails fetched from the support mailbox, kept whole; those that could not be filed are filed on a
+    ticket by hand or discarded (through the services)."""
+
+    list_display = ("received_at", "sender", "subject", "status", "shown_reason", "ticket")
+    list_filter = ("status", "received_at")
+    search_fields = ("sender", "subject", "header_message_id")
+    list_select_related = ("ticket",)
+    ordering = ("-received_at", "-id")
+    readonly_fields = ("received_at", "fetched_at", "sender", "subject", "header_message_id", "status",
+                       "shown_reason", "ticket", "message", "text")
+    exclude = ("raw", "mailbox_key", "reason")
+    action_form = InboundActionForm
+    actions = ["file_on_ticket", "discard"]
+
+    @admin.display(description=_("reason"))
+    def shown_reason(self, obj: InboundEmail) -> str:
+        return _(obj.reason) if obj.reason else ""
+
+    def has_change_permission(self, request: HttpRequest, obj: InboundEmail | None = None) -> bool:
+        return obj is None and admin.ModelAdmin.has_change_permission(self, request)
+
+    @admin.action(description=_("File on the ticket"), permissions=["change"])
+    def file_on_ticket(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
+        ticket = posted_choice(request, "ticket", Ticket.objects.all())
+        if ticket is None:
+            self.message_user(request, _("Give the number of the ticket to file the emails on."), messages.ERROR)
+            return
+        run_for_each(self, request, queryset, lambda inbound: inbound_email_file_on(inbound=inbound, ticket=ticket),
+                     lambda n: ngettext("%d email filed.", "%d emails filed.", n) % n)
+
+    @admin.action(description=_("Discard"), permissions=["change"])
+    def discard(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
+        run_for_each(self, request, queryset, lambda inbound: inbound_email_discard(inbound=inbound),
+                     lambda n: ngettext("%d email discarded.", "%d emails discarded.", n) % n)

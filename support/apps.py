@@ -10,7 +10,8 @@ class SupportConfig(AppConfig):
         from core import events, search
         from support import permissions  # noqa: F401  (declares the support area)
         from support.selectors import search_tickets
-        from support.tasks import send_ticket_confirmation
+        from support.tasks import send_ticket_confirmation, send_ticket_reply
 
         search.register("tickets", search_tickets)
         events.listen("ticket_submitted", lambda ticket_id: send_ticket_confirmation.delay(ticket_id))
+        events.listen("ticket_reply_posted", lambda message_id: send_ticket_reply.delay(message_id))

@@ -89,7 +89,10 @@ class Ticket(VersionedModel):
     first_response_due_at = models.DateTimeField(_("first response due"), editable=False)
     resolution_due_at = models.DateTimeField(_("resolution due"), editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    # The secret in the ticket's reply address (support+<token>@...), which files the customer's answers on
+    # it; set when it is opened (or, for an imported ticket, when it is first emailed). Kept out of history.
+    token = models.CharField(_("reply token"), max_length=64, null=True, blank=True, unique=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "token"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -127,8 +130,22 @@ class MessageAuthor(models.TextChoices):
     AGENT = "agent", _("Agent")
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where the email of a public agent reply stands. Other messages are never emailed (blank)."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+
+
 class TicketMessage(models.Model):
-    """A message on a ticket: a public message from the customer or an agent, or an agent's internal note."""
+    """A message on a ticket: a public message from the customer or an agent, or an agent's internal note.
+
+    A public agent reply is emailed to the ticket's contact: `message_id` is its Message-ID header, and
+    `delivery_status` (with `delivery_error` and `sent_at`) says how that went. A customer message that came
+    by email keeps its own Message-ID, so later mails thread onto it.
+    """
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
     at = models.DateTimeField(_("at"))
@@ -140,6 +157,12 @@ class TicketMessage(models.Model):
     # Derived by the services and the importer (support.threads): for a public agent reply, when the
     # customer's wait it answered began; null when nobody was waiting. The reply-time KPI sums these.
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True, editable=False)
+    message_id = models.CharField(_("Message-ID"), max_length=998, null=True, blank=True, unique=True,
+                                  editable=False)
+    delivery_status = models.CharField(_("delivery"), max_length=10, choices=DeliveryStatus.choices, blank=True,
+                                       editable=False)
+    delivery_error = models.TextField(_("delivery error"), blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["ticket_id", "at", "id"]
@@ -157,3 +180,45 @@ class TicketMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class InboundStatus(models.TextChoices):
+    FILED = "filed", _("Filed")
+    UNFILED = "unfiled", _("Could not be filed")
+    IGNORED = "ignored", _("Ignored")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class InboundEmail(models.Model):
+    """One email fetched from the support mailbox, kept whole (`raw`, the bytes as received) whatever became
+    of it: filed on a ticket (`message` is the customer message it made), ignored (an auto-reply, a loop, a
+    duplicate) or unfiled (malformed), with the `reason`. Written only by `support.services`.
+
+    `mailbox_key` names the message in its mailbox (UIDVALIDITY and UID), so one fetched again after a
+    failure is recognised and not filed twice. `received_at` is the server's INTERNALDATE: when the customer's
+    mail arrived, which is when their message on the ticket is dated.
+    """
+
+    mailbox_key = models.CharField(_("mailbox key"), max_length=200, unique=True)
+    raw = models.BinaryField(_("original message"))
+    received_at = models.DateTimeField(_("received at"))
+    fetched_at = models.DateTimeField(_("fetched at"))
+    header_message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
+    sender = models.CharField(_("from"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=InboundStatus.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="inbound_emails")
+    message = models.OneToOneField(TicketMessage, verbose_name=_("message"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="inbound_email")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        indexes = [models.Index(fields=["status", "received_at"], name="support_inbound_status")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

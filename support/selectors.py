@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role, User
-from support.models import RESOLVED_STATUSES, Priority, Ticket, TicketMessage
+from support.models import RESOLVED_STATUSES, DeliveryStatus, MessageAuthor, Priority, Ticket, TicketMessage
 from support.permissions import can_read_tickets
 
 # A ticket breached its SLA when its first response or its resolution came after its due time; a
@@ -118,8 +118,24 @@ def ticket_for_page(*, pk: int) -> Ticket:
 
 
 def ticket_thread(*, ticket: Ticket) -> list[TicketMessage]:
-    """Every message and internal note, oldest first, with its author."""
-    return list(ticket.messages.select_related("user").order_by("at", "id"))
+    """Every message and internal note, oldest first, with its author and, for a customer's email, the email
+    (whose whole text the page folds away under the new part)."""
+    return list(ticket.messages.select_related("user", "inbound_email").order_by("at", "id"))
+
+
+def message_to_email(*, message_id: int) -> TicketMessage | None:
+    """A public agent reply still waiting to be emailed, with its ticket, contact and author; None otherwise."""
+    return (TicketMessage.objects.select_related("ticket__contact", "user")
+            .filter(pk=message_id, author=MessageAuthor.AGENT, public=True, delivery_status=DeliveryStatus.QUEUED)
+            .first())
+
+
+def earlier_message_ids(*, message: TicketMessage) -> list[str]:
+    """The Message-IDs of the ticket's mails before `message` (the customer's and ours), oldest first."""
+    return list(message.ticket.messages
+                .filter(Q(at__lt=message.at) | Q(at=message.at, id__lt=message.pk), public=True,
+                        message_id__isnull=False)
+                .order_by("at", "id").values_list("message_id", flat=True))
 
 
 def ticket_assignees() -> QuerySet[User]:

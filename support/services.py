@@ -3,23 +3,30 @@
 Keeps the derived fields (first response, SLA due times) and marks the KPI days each change touches.
 """
 
+import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
 from crm.models import Contact, User
 from crm.services import contact_create
+from support.inbound import MalformedEmailError, ReadEmail, new_text, read_email, token_of
 from support.models import (
     DEFAULT_SLA_HOURS,
     RESOLVED_STATUSES,
     Channel,
+    DeliveryStatus,
+    InboundEmail,
+    InboundStatus,
     MessageAuthor,
     Priority,
     SlaPolicy,
@@ -27,7 +34,11 @@ from support.models import (
     TicketMessage,
     TicketStatus,
 )
+from support.outbound import new_message_id, support_mailbox
 from support.threads import reply_waiting_since
+
+# Errors kept on a message are the mail server's answer; anything longer is cut.
+DELIVERY_ERROR_MAX_CHARS = 2000
 
 
 def sla_hours(priority: str) -> tuple[int, int]:
@@ -41,6 +52,11 @@ def sla_hours(priority: str) -> tuple[int, int]:
 def ticket_dirty_days(ticket: Ticket) -> DaySet:
     """The KPI days this ticket counts on as it stands now (the KPI engine's rule, through core.dirtying)."""
     return dirtying.days_of("tickets", Ticket.objects.filter(pk=ticket.pk))
+
+
+def new_ticket_token() -> str:
+    """128 random bits in lower-case hex: safe in an email address's local part, whatever its case rules."""
+    return secrets.token_hex(16)
 
 
 def first_response_at(ticket: Ticket) -> datetime | None:
@@ -60,13 +76,15 @@ def ticket_create(
     created_at: datetime | None = None,
     body: str = "",
     external_id: str | None = None,
+    message_id: str | None = None,
 ) -> Ticket:
-    """Open a ticket, fixing its SLA due times from the policy now in force; `body` is the customer's message."""
+    """Open a ticket, fixing its SLA due times from the policy now in force; `body` is the customer's message
+    (`message_id` its Message-ID when it came by email)."""
     created_at = created_at or timezone.now()
     first_hours, resolution_hours = sla_hours(priority)
     ticket = Ticket(
         external_id=external_id, subject=subject, contact=contact, priority=priority, channel=channel,
-        assignee=assignee, created_at=created_at, status=TicketStatus.NEW,
+        assignee=assignee, created_at=created_at, status=TicketStatus.NEW, token=new_ticket_token(),
         first_response_due_at=created_at + timedelta(hours=first_hours),
         resolution_due_at=created_at + timedelta(hours=resolution_hours),
     )
@@ -74,7 +92,7 @@ def ticket_create(
     ticket.save()
     if body:
         TicketMessage.objects.create(ticket=ticket, at=created_at, author=MessageAuthor.CUSTOMER, public=True,
-                                     body=body)
+                                     body=body, message_id=message_id)
     ticket_dirty_days(ticket).save()
     return ticket
 
@@ -109,11 +127,15 @@ def ticket_add_message(
     public: bool = True,
     user: User | None = None,
     at: datetime | None = None,
+    message_id: str | None = None,
 ) -> TicketMessage:
     """Add a customer message, a public agent reply or an internal note.
 
     A public agent reply may become the ticket's first response and moves a new ticket to pending
     (waiting on the customer); a customer message on a pending ticket makes it open again.
+    A public agent reply is emailed to the contact after commit (`ticket_reply_posted`): it gets its
+    Message-ID now and stays `queued` until the mail server has it. Internal notes are never emailed.
+    `message_id` is the Message-ID of a customer's message that came by email.
     """
     at = at or timezone.now()
     ticket = _lock(ticket)
@@ -121,7 +143,10 @@ def ticket_add_message(
         raise ValidationError({"at": _("A message cannot be dated before the ticket was created.")})
     if author == MessageAuthor.CUSTOMER and not public:
         raise ValidationError({"public": _("Only agents write internal notes.")})
-    message = TicketMessage(ticket=ticket, at=at, author=author, public=public, user=user, body=body)
+    emailed = author == MessageAuthor.AGENT and public
+    message = TicketMessage(ticket=ticket, at=at, author=author, public=public, user=user, body=body,
+                            message_id=new_message_id() if emailed else message_id,
+                            delivery_status=DeliveryStatus.QUEUED if emailed else "")
     message.full_clean()
     message.save()
     dirty = dirtying.days_of("reply_moments", thread_refresh_waits(ticket=ticket))
@@ -135,7 +160,35 @@ def ticket_add_message(
         ticket.status = TicketStatus.OPEN
     ticket.save(update_fields=["first_response_at", "status", "updated_at"])
     dirty.save()
+    if emailed:
+        events.ticket_reply_posted(message_id=message.pk)
     return message
+
+
+def ticket_reply_token(*, ticket: Ticket) -> str:
+    """The ticket's reply token; one is made now for a ticket that has none (an imported one). No version
+    bump and no history: the token is not something people change or read."""
+    if ticket.token:
+        return ticket.token
+    Ticket.objects.filter(pk=ticket.pk, token__isnull=True).update(token=new_ticket_token())
+    ticket.token = Ticket.objects.values_list("token", flat=True).get(pk=ticket.pk)
+    return ticket.token
+
+
+def message_delivery_sent(*, message_id: int, at: datetime | None = None) -> bool:
+    """The mail server accepted the reply's email; False when it was not queued (sent already, or failed)."""
+    return TicketMessage.objects.filter(pk=message_id, delivery_status=DeliveryStatus.QUEUED).update(
+        delivery_status=DeliveryStatus.SENT, sent_at=at or timezone.now(), delivery_error="") == 1
+
+
+def message_delivery_failed(*, message_id: int, error: str, final: bool) -> bool:
+    """An attempt to email the reply failed with `error`, which is kept; after the last attempt (`final`)
+    the reply is `failed`, else it stays queued for the next one. False when it was not queued."""
+    changes: dict[str, object] = {"delivery_error": error[:DELIVERY_ERROR_MAX_CHARS]}
+    if final:
+        changes["delivery_status"] = DeliveryStatus.FAILED
+    return TicketMessage.objects.filter(pk=message_id, delivery_status=DeliveryStatus.QUEUED).update(
+        **changes) == 1
 
 
 @transaction.atomic
@@ -275,12 +328,15 @@ def ticket_open_for_email(
     priority: str = Priority.NORMAL,
     assignee: User | None = None,
     language: str = "en",
+    created_at: datetime | None = None,
+    message_id: str | None = None,
 ) -> Ticket:
     """Open a ticket for whoever writes from `email`: their contact, found by address, or a new contact
-    named `name` who reads `language`. `body` is the customer's first message."""
+    named `name` who reads `language`. `body` is the customer's first message (`message_id` its Message-ID
+    when it came by email, `created_at` when it arrived)."""
     contact = _contact_for_email(email=email, name=name, language=language)
     return ticket_create(subject=subject, contact=contact, priority=priority, channel=channel, assignee=assignee,
-                         body=body)
+                         body=body, created_at=created_at, message_id=message_id)
 
 
 @transaction.atomic
@@ -291,3 +347,147 @@ def ticket_submit_from_web(*, email: str, name: str, subject: str, body: str, la
                                    language=language)
     events.ticket_submitted(ticket_id=ticket.pk)
     return ticket
+
+
+# Email from customers: each email fetched from the support mailbox is stored whole and filed. The reasons
+# kept on it are in English and translated where they are shown.
+FILED_BY_HEADERS = gettext_noop("by its threading headers")
+FILED_BY_ADDRESS = gettext_noop("by the ticket's reply address")
+FILED_BY_NUMBER = gettext_noop("by the ticket number in the subject, from the ticket's contact")
+FILED_NEW = gettext_noop("a new ticket")
+FILED_NEW_AFTER_OLD = gettext_noop("a new ticket: it answers one resolved too long ago")
+FILED_BY_HAND = gettext_noop("filed by hand")
+IGNORED_AUTOMATIC = gettext_noop("an automatic message (auto-reply, mailing list or bounce)")
+IGNORED_OWN = gettext_noop("sent from our own support address (a loop)")
+IGNORED_DUPLICATE = gettext_noop("a message with this Message-ID is on a ticket already")
+
+
+def _own_address(address: str) -> bool:
+    """The support address itself or one of its subaddresses (support+...@domain)."""
+    local, domain = support_mailbox()
+    own_local, _at, own_domain = address.lower().rpartition("@")
+    return own_domain == domain and (own_local == local.lower() or own_local.startswith(f"{local.lower()}+"))
+
+
+def _ignore_reason(mail: ReadEmail) -> str:
+    if mail.automatic:
+        return IGNORED_AUTOMATIC
+    if _own_address(mail.sender):
+        return IGNORED_OWN
+    if mail.message_id and TicketMessage.objects.filter(message_id=mail.message_id).exists():
+        return IGNORED_DUPLICATE
+    return ""
+
+
+def _ticket_answered(mail: ReadEmail) -> tuple[Ticket | None, str]:
+    """The ticket `mail` answers and how it was told: its threading headers, its ticket's reply address, or
+    the ticket's number in the subject when the sender is that ticket's contact."""
+    if mail.answers:
+        by_id = dict(TicketMessage.objects.filter(message_id__in=mail.answers).values_list("message_id", "ticket_id"))
+        for answered in mail.answers:
+            if answered in by_id:
+                return Ticket.objects.get(pk=by_id[answered]), FILED_BY_HEADERS
+    local, domain = support_mailbox()
+    token = token_of(mail.recipients, local=local, domain=domain)
+    if token is not None:
+        ticket = Ticket.objects.filter(token=token).first()
+        if ticket is not None:
+            return ticket, FILED_BY_ADDRESS
+    number = mail.ticket_number
+    if number is not None:
+        ticket = Ticket.objects.filter(pk=number, contact__email__iexact=mail.sender).first()
+        if ticket is not None:
+            return ticket, FILED_BY_NUMBER
+    return None, ""
+
+
+def _open_email_ticket(mail: ReadEmail, *, body: str, received_at: datetime) -> Ticket:
+    return ticket_open_for_email(email=mail.sender, name=mail.sender_name, subject=mail.subject or _("(no subject)"),
+                                 body=body, channel=Channel.EMAIL, created_at=received_at,
+                                 message_id=mail.message_id or None)
+
+
+def _file_on(ticket: Ticket, mail: ReadEmail, *, body: str, received_at: datetime) -> tuple[TicketMessage, str]:
+    """Add the customer's answer to `ticket`, reopening it when it was resolved before the answer arrived; one
+    resolved longer than CRM_REOPEN_DAYS before stays resolved and the answer opens a new ticket instead."""
+    if ticket.status in RESOLVED_STATUSES and ticket.resolved_at < received_at:
+        if received_at - ticket.resolved_at > timedelta(days=settings.CRM_REOPEN_DAYS):
+            follow_up = _("Follow-up to ticket #%(number)s.") % {"number": ticket.pk}
+            new = _open_email_ticket(mail, body=f"{follow_up}\n\n{body}", received_at=received_at)
+            return new.messages.get(), FILED_NEW_AFTER_OLD
+        ticket = ticket_reopen(ticket=ticket)
+    message = ticket_add_message(ticket=ticket, author=MessageAuthor.CUSTOMER, body=body,
+                                 at=max(received_at, ticket.created_at), message_id=mail.message_id or None)
+    return message, ""
+
+
+@transaction.atomic
+def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -> InboundEmail:
+    """Store one email fetched from the support mailbox and file it: on the ticket it answers (threading
+    headers, then the ticket's reply address, then `[#N]` in the subject from ticket N's contact), else on a
+    new email ticket for the sender. Its message is dated `received_at` (when the server received it) and
+    shows only the new text; the whole email stays in the `InboundEmail`. Automatic mail (auto-replies, lists,
+    bounces, our own) is stored as ignored and touches no ticket; a malformed one as unfiled.
+
+    Safe to run twice: an email already stored under `mailbox_key` is returned as it was filed."""
+    stored = InboundEmail.objects.filter(mailbox_key=mailbox_key).first()
+    if stored is not None:
+        return stored
+    inbound = InboundEmail(mailbox_key=mailbox_key, raw=raw, received_at=received_at, fetched_at=timezone.now())
+    try:
+        mail = read_email(raw)
+    except MalformedEmailError as error:
+        inbound.status, inbound.reason = InboundStatus.UNFILED, str(error)[:300]
+        inbound.save()
+        return inbound
+    inbound.sender, inbound.subject, inbound.text = mail.sender[:254], mail.subject, mail.text
+    inbound.header_message_id = mail.message_id
+    reason = _ignore_reason(mail)
+    if reason:
+        inbound.status, inbound.reason = InboundStatus.IGNORED, reason[:300]
+        inbound.save()
+        return inbound
+    body = new_text(mail.text)
+    ticket, how = _ticket_answered(mail)
+    if ticket is None:
+        message, how = _open_email_ticket(mail, body=body, received_at=received_at).messages.get(), FILED_NEW
+    else:
+        message, note = _file_on(ticket, mail, body=body, received_at=received_at)
+        how = note or how
+    inbound.status, inbound.reason = InboundStatus.FILED, how
+    inbound.ticket, inbound.message = message.ticket, message
+    inbound.save()
+    return inbound
+
+
+@transaction.atomic
+def inbound_email_file_on(*, inbound: InboundEmail, ticket: Ticket) -> InboundEmail:
+    """File an email that could not be filed (or was ignored) on `ticket`, by hand: the customer's message as
+    read from it, dated when it arrived."""
+    inbound = InboundEmail.objects.select_for_update().get(pk=inbound.pk)
+    if inbound.status == InboundStatus.FILED:
+        raise ValidationError({"status": _("This email is filed already.")})
+    try:
+        mail = read_email(bytes(inbound.raw))
+        body, message_id = new_text(mail.text), mail.message_id or None
+    except MalformedEmailError:
+        body, message_id = bytes(inbound.raw).decode("utf-8", errors="replace"), None
+    if message_id and TicketMessage.objects.filter(message_id=message_id).exists():
+        message_id = None
+    message = ticket_add_message(ticket=ticket, author=MessageAuthor.CUSTOMER, body=body,
+                                 at=max(inbound.received_at, ticket.created_at), message_id=message_id)
+    inbound.status, inbound.reason = InboundStatus.FILED, FILED_BY_HAND
+    inbound.ticket, inbound.message = ticket, message
+    inbound.save(update_fields=["status", "reason", "ticket", "message"])
+    return inbound
+
+
+@transaction.atomic
+def inbound_email_discard(*, inbound: InboundEmail) -> InboundEmail:
+    """Set aside an email nobody needs to file (it stays stored, whole)."""
+    inbound = InboundEmail.objects.select_for_update().get(pk=inbound.pk)
+    if inbound.status == InboundStatus.FILED:
+        raise ValidationError({"status": _("This email is filed already.")})
+    inbound.status = InboundStatus.DISCARDED
+    inbound.save(update_fields=["status"])
+    return inbound

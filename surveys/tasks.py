@@ -36,14 +36,14 @@ MAIL_RETRY = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff"
               "max_retries": 8}
 
 
-def _send(*, to: str, language: str, template: str, context: dict[str, object]) -> None:
+def _send(*, to: str, language: str, template: str, context: dict[str, object], from_email: str) -> None:
     """Render a text and HTML email in the recipient's language and send it."""
     with translation.override(language):
         subject = render_to_string(f"emails/surveys/{template}_subject.txt", context).strip()
         text = render_to_string(f"emails/surveys/{template}.txt", context)
         html = render_to_string(f"emails/surveys/{template}.html", context)
     message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text,
-                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+                                     from_email=from_email, to=[to])
     message.attach_alternative(html, "text/html")
     message.send()
 
@@ -58,7 +58,7 @@ def send_invitation_email_task(invitation_id: int) -> bool:
     contact = invitation.contact
     language = contact.language or settings.LANGUAGE_CODE
     low, high = invitation.survey.score_range
-    _send(to=contact.email, language=language, template="invitation", context={
+    _send(to=contact.email, language=language, template="invitation", from_email=settings.CRM_SUPPORT_EMAIL, context={
         "invitation": invitation,
         "contact": contact,
         "survey": invitation.survey,
@@ -87,7 +87,7 @@ def send_follow_up_email_task(activity_id: int) -> bool:
     if task is None or response is None or task.owner is None or not task.owner.email:
         return False
     _send(to=task.owner.email, language=task.owner.language or settings.LANGUAGE_CODE, template="follow_up",
-          context={"task": task, "response": response, "owner": task.owner,
+          from_email=settings.DEFAULT_FROM_EMAIL, context={"task": task, "response": response, "owner": task.owner,
                    "survey_url": settings.SURVEY_PUBLIC_BASE_URL + reverse("surveys:detail",
                                                                            args=[response.survey_id])})
     return True

@@ -310,6 +310,23 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <no-reply@localhost>")
+# Every email to customers (replies on tickets, the support form's confirmation, survey invitations) comes from
+# the support address; replies to a ticket go to its subaddress <local part>+<ticket token>@<its domain>, so
+# the support mailbox must accept plus-addressed mail. DEFAULT_FROM_EMAIL is left for mail to staff.
+CRM_SUPPORT_EMAIL = os.environ.get("CRM_SUPPORT_EMAIL", "Support <support@localhost>")
+# Customers' email: the support mailbox beat polls (imap://user:password@host:143/INBOX, or imaps:// on 993;
+# unset, nothing is polled) every CRM_INBOUND_POLL_SECONDS. An answer to a ticket resolved more than
+# CRM_REOPEN_DAYS before opens a new ticket instead of reopening it.
+CRM_INBOUND_IMAP_URL = os.environ.get("CRM_INBOUND_IMAP_URL", "")
+CRM_INBOUND_POLL_SECONDS = int(os.environ.get("CRM_INBOUND_POLL_SECONDS", "60"))
+CRM_REOPEN_DAYS = int(os.environ.get("CRM_REOPEN_DAYS", "14"))
+if CRM_INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["support-mailbox"] = {"task": "support.tasks.poll_support_mailbox",
+                                               "schedule": CRM_INBOUND_POLL_SECONDS}
+# A provider instead of SMTP through django-anymail: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend (or
+# another of its backends) and the provider's settings as ANYMAIL_<NAME> variables, e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL["POSTMARK_SERVER_TOKEN"].
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 
 # Surveys. Links in emails are absolute: SURVEY_PUBLIC_BASE_URL is the address customers reach.
 SURVEY_PUBLIC_BASE_URL = os.environ.get("SURVEY_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")

@@ -46,7 +46,9 @@ class TicketResolveSerializer(VersionSerializer):
 class TicketMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketMessage
-        fields = ["id", "ticket", "at", "author", "user", "public", "body"]
+        fields = ["id", "ticket", "at", "author", "user", "public", "body", "message_id", "delivery_status",
+                  "delivery_error", "sent_at"]
+        read_only_fields = ["message_id", "delivery_status", "delivery_error", "sent_at"]
 
 
 class TicketMessageCreateSerializer(serializers.Serializer):

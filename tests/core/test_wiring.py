@@ -31,6 +31,7 @@ def test_each_event_has_its_listeners_in_order():
         "ticket_resolved": ["surveys.tasks.schedule_ticket_surveys", "webhooks.events.ticket_resolved"],
         "ticket_reopened": [],
         "ticket_submitted": ["support.apps.SupportConfig.ready.<locals>.<lambda>"],
+        "ticket_reply_posted": ["support.apps.SupportConfig.ready.<locals>.<lambda>"],
         "survey_response_recorded": ["surveys.apps.SurveysConfig.ready.<locals>.<lambda>",
                                      "webhooks.events.survey_response_recorded"],
     }

@@ -4,6 +4,7 @@ import pytest
 from celery.exceptions import Retry
 from django.core import mail
 from django.core.cache import cache
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -174,14 +175,15 @@ def test_staff_ticket_pages_enforce_csrf_too(support_user, contact):
 def test_a_failing_mail_server_asks_for_a_retry_which_sends_the_email(monkeypatch, contact):
     ticket = TicketFactory(contact=contact)
     attempts = []
+    send = EmailMessage.send
 
-    def flaky_send_mail(**kwargs):
-        attempts.append(kwargs["recipient_list"])
+    def flaky_send(email, *args, **kwargs):
+        attempts.append(email.to)
         if len(attempts) == 1:
             raise smtplib.SMTPServerDisconnected("connection lost")
-        mail.send_mail(**kwargs)
+        return send(email, *args, **kwargs)
 
-    monkeypatch.setattr("support.tasks.send_mail", flaky_send_mail)
+    monkeypatch.setattr(EmailMessage, "send", flaky_send)
 
     with pytest.raises(Retry):  # a worker runs it again later; eager Celery hands the retry back here
         send_ticket_confirmation.delay(ticket.pk)
@@ -190,3 +192,27 @@ def test_a_failing_mail_server_asks_for_a_retry_which_sends_the_email(monkeypatc
 
     assert attempts == [[contact.email], [contact.email]]
     assert len(mail.outbox) == 1
+
+
+def test_a_subject_with_quotes_and_apostrophes_is_confirmed_as_typed(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(URL, {**VALID, "subject": 'can\'t "export" <all> & more'})
+
+    ticket = Ticket.objects.get()
+    sent = mail.outbox[0]
+    assert sent.subject == f'We received your request #{ticket.pk}: can\'t "export" <all> & more'
+    assert 'Subject: can\'t "export" <all> & more' in sent.body
+    assert "&#x27;" not in sent.message().as_string()
+
+
+def test_the_confirmation_comes_from_the_support_address_and_answers_go_to_the_ticket(
+        settings, django_capture_on_commit_callbacks):
+    settings.CRM_SUPPORT_EMAIL = "Acme Support <help@acme.example>"
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(URL, VALID)
+
+    ticket = Ticket.objects.get()
+    sent = mail.outbox[0]
+    assert sent.from_email == "Acme Support <help@acme.example>"
+    assert sent.reply_to == [f"help+{ticket.token}@acme.example"]
+    assert sent.extra_headers["Auto-Submitted"] == "auto-replied"

@@ -1,0 +1,130 @@
+"""Reading an email a customer sent to the support mailbox. Pure functions, no database.
+
+`read_email` parses the raw bytes with Python's `email` package (`policy.default`: RFC 2047 headers and any
+charset Python knows, windows-1256 and UTF-16 included) into what filing needs: the sender, the addresses it
+was sent to, the Message-IDs it answers, the text, and whether it is an automatic message that must never
+open or touch a ticket. `new_text` folds the quoted history and the signature out of a reply.
+"""
+
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+
+from django.utils.html import strip_tags
+from mailparser_reply import EmailReplyParser
+
+# The languages mail-parser-reply knows the quote headers of ("On ... wrote:", "Am ... schrieb:" ...).
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
+TICKET_NUMBER = re.compile(r"\[#(\d{1,18})\]")
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+BULK_PRECEDENCE = {"bulk", "list", "junk"}
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+
+
+class MalformedEmailError(ValueError):
+    """The bytes are not an email that can be filed; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReadEmail:
+    sender: str
+    sender_name: str
+    subject: str
+    message_id: str
+    answers: list[str]  # In-Reply-To, then References newest first
+    recipients: list[str]
+    text: str
+    automatic: str = ""  # why it is an automatic message (an auto-reply, a list, a bounce), else empty
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ticket_number(self) -> int | None:
+        found = TICKET_NUMBER.search(self.subject)
+        return int(found.group(1)) if found else None
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    value = message.get(name)
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _message_ids(value: str) -> list[str]:
+    return MESSAGE_ID.findall(value)
+
+
+def automatic_reason(message: EmailMessage) -> str:
+    """Why `message` is an automatic one (RFC 3834's Auto-Submitted, a bulk or list Precedence, an
+    auto-responder's own headers, a delivery report), or "" for a message a person wrote."""
+    auto_submitted = _header(message, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = _header(message, "Precedence").lower()
+    if precedence in BULK_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        if name in message:
+            return f"{name} header"
+    if message.get_content_type() == "multipart/report":
+        return "delivery report"
+    if _header(message, "Return-Path") == "<>":
+        return "empty return path (a bounce)"
+    return ""
+
+
+def _text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        return ""
+    try:
+        content = body.get_content()
+    except (LookupError, UnicodeError):  # a charset Python does not know, or bytes that are not in it
+        payload = body.get_payload(decode=True) or b""
+        content = payload.decode("utf-8", errors="replace")
+    if body.get_content_type() == "text/html":
+        content = strip_tags(content)
+    return content.replace("\r\n", "\n").strip()
+
+
+def read_email(raw: bytes) -> ReadEmail:
+    """Parse an email; `MalformedEmailError` when it has no sender address or cannot be read."""
+    try:
+        message = message_from_bytes(raw, policy=policy.default)
+        _name, sender = parseaddr(_header(message, "From"))
+        if "@" not in sender:
+            raise MalformedEmailError("no sender address")
+        sender_name = parseaddr(_header(message, "From"))[0]
+        recipients = [address.lower() for _name, address in
+                      getaddresses([_header(message, name) for name in RECIPIENT_HEADERS if name in message])
+                      if address]
+        in_reply_to = _message_ids(_header(message, "In-Reply-To"))
+        references = _message_ids(_header(message, "References"))
+        return ReadEmail(
+            sender=sender, sender_name=sender_name, subject=_header(message, "Subject")[:300],
+            message_id=(_message_ids(_header(message, "Message-ID")) or [""])[0],
+            answers=[*in_reply_to, *reversed(references)], recipients=recipients, text=_text_of(message),
+            automatic=automatic_reason(message),
+        )
+    except MalformedEmailError:
+        raise
+    except Exception as error:  # the email package raises many kinds on broken input; all mean "malformed"
+        raise MalformedEmailError(f"unreadable: {type(error).__name__}: {error}") from error
+
+
+def new_text(text: str) -> str:
+    """The part of a reply its writer added: the quoted history ("On ... wrote:", "> ..." lines) and the
+    signature folded away. The whole text when nothing is left (a message that is all quotation)."""
+    latest = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text) or ""
+    return latest.strip() or text.strip()
+
+
+def token_of(recipients: list[str], *, local: str, domain: str) -> str | None:
+    """The ticket token of the first `<local>+<token>@<domain>` address among `recipients`."""
+    prefix, suffix = f"{local.lower()}+", f"@{domain.lower()}"
+    for address in recipients:
+        if address.startswith(prefix) and address.endswith(suffix):
+            token = address[len(prefix):-len(suffix)]
+            if token:
+                return token
+    return None
