@@ -408,9 +408,13 @@ def _open_email_ticket(mail: ReadEmail, *, body: str, received_at: datetime) -> 
 
 
 def _file_on(ticket: Ticket, mail: ReadEmail, *, body: str, received_at: datetime) -> tuple[TicketMessage, str]:
-    """Add the customer's answer to `ticket`, reopening it when it was resolved before the answer arrived; one
-    resolved longer than CRM_REOPEN_DAYS before stays resolved and the answer opens a new ticket instead."""
-    if ticket.status in RESOLVED_STATUSES and ticket.resolved_at < received_at:
+    """Add the customer's answer to `ticket`, reopening it when it is resolved; one resolved longer than
+    CRM_REOPEN_DAYS before the answer arrived stays resolved and the answer opens a new ticket instead.
+
+    An answer the server received shortly before the ticket was resolved reopens it too: it was filed
+    after, so whoever resolved the ticket had not seen it (the mailbox is polled every minute, and the
+    server's receipt time has whole seconds only)."""
+    if ticket.status in RESOLVED_STATUSES:
         if received_at - ticket.resolved_at > timedelta(days=settings.CRM_REOPEN_DAYS):
             follow_up = _("Follow-up to ticket #%(number)s.") % {"number": ticket.pk}
             new = _open_email_ticket(mail, body=f"{follow_up}\n\n{body}", received_at=received_at)

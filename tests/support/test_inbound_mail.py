@@ -224,3 +224,32 @@ def test_unfiled_mail_can_be_filed_by_hand_or_discarded(ticket):
     assert (filed.status, filed.ticket) == (InboundStatus.FILED, ticket)
     assert "please call me" in filed.message.body
     assert discarded.status == InboundStatus.DISCARDED
+
+
+# An answer filed on a resolved ticket reopens it even when the server received it a little before the ticket
+# was resolved: the mailbox is polled every minute, so an agent can resolve a ticket in the seconds between the
+# customer's answer arriving and its being filed, without having seen it.
+
+@pytest.mark.parametrize("resolved_after_receipt", [timedelta(seconds=0.4), timedelta(seconds=30)])
+def test_an_answer_received_just_before_the_ticket_was_resolved_reopens_it(ticket, our_reply,
+                                                                           resolved_after_receipt):
+    ticket_resolve(ticket=ticket, at=RECEIVED + resolved_after_receipt)
+
+    inbound = file(email(In_Reply_To=our_reply.message_id))
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolved_at) == (TicketStatus.OPEN, None)
+    assert (inbound.message.author, inbound.message.at) == (MessageAuthor.CUSTOMER, RECEIVED)
+    assert ticket.messages.count() == 2
+
+
+def test_an_answer_received_long_after_resolution_still_opens_a_new_ticket(ticket, our_reply, settings):
+    ticket_resolve(ticket=ticket, at=T0 + timedelta(hours=2))
+    late = RECEIVED + timedelta(days=settings.CRM_REOPEN_DAYS + 1)
+
+    inbound = file(email(In_Reply_To=our_reply.message_id), at=late)
+
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.RESOLVED
+    assert inbound.ticket != ticket
+    assert inbound.message.body.startswith(f"Follow-up to ticket #{ticket.pk}.")
