@@ -6,8 +6,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
+from django.utils.http import urlencode
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import TypeaheadSelect
 from core.jalali import use_jalali_inputs
 from crm.models import (
     ActivityKind,
@@ -20,11 +24,39 @@ from crm.models import (
     User,
 )
 
+OWNER_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
+
 
 def assignable_owners() -> QuerySet[User]:
     """Who can own a contact, company or deal: active staff of the selling roles."""
-    return (User.objects.filter(is_active=True, role__in=[Role.SALES, Role.MANAGER, Role.ADMIN])
-            .order_by("full_name", "username"))
+    return User.objects.filter(is_active=True, role__in=OWNER_ROLES).order_by("full_name", "username")
+
+
+def typeahead_url(kind: str, *, roles: tuple[str, ...] = ()) -> object:
+    """The search endpoint of a record kind (`crm:typeahead`), users narrowed to `roles` when given."""
+    url = reverse_lazy("crm:typeahead", args=[kind])
+    if not roles:
+        return url
+    return format_lazy("{}?{}", url, urlencode([("role", role) for role in roles]))
+
+
+def picker(kind: str, *, roles: tuple[str, ...] = ()) -> TypeaheadSelect:
+    """The type-ahead widget of a field that picks a record of `kind`."""
+    return TypeaheadSelect(url=typeahead_url(kind, roles=roles))
+
+
+class TypeaheadQueryForm(forms.Form):
+    """What a type-ahead asks: the text typed and, for users, the roles wanted."""
+
+    q = forms.CharField(required=False, max_length=100,
+                        error_messages={"max_length": _("Type at most %(limit_value)d characters to search.")})
+    role = forms.MultipleChoiceField(choices=Role.choices, required=False)
+
+    def clean_q(self) -> str:
+        query = self.cleaned_data["q"]
+        if query and not any(character.isalnum() for character in query):
+            raise ValidationError(_("Type letters or digits to search."))
+        return query
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -60,6 +92,8 @@ class ContactForm(VersionedForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "email", "phone", "company", "source_campaign", "owner", "language"]
+        widgets = {"company": picker("companies"), "source_campaign": picker("campaigns"),
+                   "owner": picker("users", roles=OWNER_ROLES)}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -72,6 +106,7 @@ class CompanyForm(VersionedForm):
     class Meta:
         model = Company
         fields = ["name", "owner"]
+        widgets = {"owner": picker("users", roles=OWNER_ROLES)}
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -89,6 +124,8 @@ class DealForm(VersionedForm):
         model = Deal
         fields = ["title", "pipeline_stage", "contact", "company", "owner", "amount", "currency", "exchange_rate",
                   "kind", "campaign"]
+        widgets = {"contact": picker("contacts"), "company": picker("companies"), "campaign": picker("campaigns"),
+                   "owner": picker("users", roles=OWNER_ROLES)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
