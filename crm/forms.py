@@ -134,7 +134,11 @@ class DealForm(VersionedForm):
         else:
             self.initial.setdefault("currency", settings.CRM_CURRENCY)
         self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name", "id")
-        self.fields["currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters"})
+        # static/crm/deal-form.js shows the rate only while the currency differs from the base currency.
+        self.fields["currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters",
+                                                     "data-base-currency": settings.CRM_CURRENCY})
+        self.fields["exchange_rate"].help_text = _("Only for a currency other than %(base)s.") % {
+            "base": settings.CRM_CURRENCY}
 
     def clean_amount(self) -> Any:
         amount = self.cleaned_data["amount"]
@@ -148,6 +152,12 @@ class DealForm(VersionedForm):
             raise ValidationError(_("Use a three-letter currency code such as USD."))
         return currency
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("currency") == settings.CRM_CURRENCY:
+            cleaned["exchange_rate"] = None  # the base currency is its own rate: 1
+        return cleaned
+
 
 class DealMoveForm(forms.Form):
     """One card's move: the stage it goes to and the version of the deal the board showed."""
@@ -156,15 +166,12 @@ class DealMoveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class DealCloseForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("won", _("Won")), ("lost", _("Lost"))], label=_("Outcome"),
-                                widget=forms.RadioSelect)
+class DealWinForm(forms.Form):
+    """Marking a deal won (the "Won" button): its exchange rate when it is in another currency, nothing else."""
+
     exchange_rate = forms.DecimalField(label=_("Exchange rate"), required=False, min_value=0, max_digits=24,
                                        decimal_places=10,
                                        help_text=_("Base currency per unit of the deal's currency."))
-    lost_reason = forms.ModelChoiceField(queryset=LostReason.objects.all(), label=_("Lost reason"),
-                                         required=False)
-    lost_note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, needs_rate: bool = True, **kwargs: Any) -> None:
@@ -174,9 +181,18 @@ class DealCloseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("outcome") == "lost" and not cleaned.get("lost_reason"):
-            self.add_error("lost_reason", _("Choose why the deal was lost."))
+        if self.data.get("lost_reason") or self.data.get("lost_note", "").strip():
+            raise ValidationError(_("A won deal has no lost reason: press Lost to record why a deal was lost."))
         return cleaned
+
+
+class DealLoseForm(forms.Form):
+    """Marking a deal lost (the "Lost" button): why, which is required, and a note."""
+
+    lost_reason = forms.ModelChoiceField(queryset=LostReason.objects.all(), label=_("Lost reason"),
+                                         error_messages={"required": _("Choose why the deal was lost.")})
+    lost_note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ChurnForm(forms.Form):

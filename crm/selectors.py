@@ -71,6 +71,14 @@ def by_public_id(relation: str, public_id: str) -> Q:
     return condition
 
 
+def first_stage_id() -> int | None:
+    """The stage a new deal starts in unless the rep says otherwise: the first of the first pipeline (by
+    name, as the menu's Board link opens it)."""
+    pipeline_id = Pipeline.objects.order_by("name", "id").values_list("pk", flat=True).first()
+    return (Stage.objects.filter(pipeline_id=pipeline_id).order_by("position", "id")
+            .values_list("pk", flat=True).first())
+
+
 # Lists
 
 

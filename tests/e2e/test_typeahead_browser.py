@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import Deal, Role, User
+from crm.models import Deal, DealStatus, Role, Stage, User
 from tests.factories import CompanyFactory, ContactFactory, PipelineFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,13 +22,21 @@ def namesakes(transactional_db):
     return wanted
 
 
+def namesakes_stage():
+    return Stage.objects.get(pipeline__name="New business", position=0).pk
+
+
 def test_a_deal_is_created_by_typing_part_of_its_contacts_name(open_browser, seller, namesakes):
     session = open_browser(seller)
     session.goto("/deals/new/")
     page = session.page
     page.get_by_label("Title").fill("Twenty seats")
     page.get_by_label("Amount").fill("1200")
-    page.get_by_label("Stage").select_option(label="New business / Lead")
+    expect(page.get_by_label("Stage")).to_have_value(str(namesakes_stage()))  # the first stage, by default
+    expect(page.get_by_label("Exchange rate")).to_be_hidden()  # a deal in the base currency has no rate
+    page.get_by_label("Currency").fill("EUR")
+    expect(page.get_by_label("Exchange rate")).to_be_visible()
+    page.get_by_label("Currency").fill("USD")
     page.get_by_role("combobox", name="Contact").click()
     page.keyboard.type("ann")
     options = page.locator(".ts-dropdown .typeahead-option")
@@ -43,6 +51,11 @@ def test_a_deal_is_created_by_typing_part_of_its_contacts_name(open_browser, sel
     expect(page.get_by_role("heading", name="Twenty seats")).to_be_visible()
     deal = Deal.objects.get(title="Twenty seats")
     assert deal.contact == namesakes
+    expect(page.get_by_label("Lost reason")).to_be_hidden()  # only once Lost is pressed
+    with page.expect_navigation():
+        page.get_by_role("button", name="Won", exact=True).click()
+    deal.refresh_from_db()
+    assert deal.status == DealStatus.WON
 
 
 def test_the_picker_sits_right_to_left_on_a_persian_page(open_browser, seller, namesakes):
