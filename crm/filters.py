@@ -9,6 +9,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import parse_record_id
+from core.permissions import can_read_area
+from crm.forms import picker
 from crm.models import Campaign, Company, Contact, Deal, DealKind, DealStatus, Pipeline, Stage, User
 
 
@@ -32,12 +34,13 @@ class ChurnedFilter(django_filters.ChoiceFilter):
 
 class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
+    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
+                                             widget=picker("users"))
     # Typed, not chosen from a list: a list of every company cannot be rendered at a million contacts.
     # A number is a company's id (links from a company page), anything else part of its name.
     company = django_filters.CharFilter(method="by_company", label=_("Company"))
     source_campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Source campaign"),
-                                                      empty_label=_("Any"))
+                                                      empty_label=_("Any"), widget=picker("campaigns"))
     churned = ChurnedFilter(label=_("Churned"))
     ordering = django_filters.OrderingFilter(
         fields=(("last_name", "name"), ("email", "email"), ("company__name", "company"), ("created_at", "created")),
@@ -49,6 +52,12 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields = ["q", "owner", "company", "source_campaign", "churned"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Campaigns are the marketing area's: support staff read contacts but not which campaign brought them.
+        if self.request is not None and not can_read_area(self.request.user, "marketing"):
+            del self.filters["source_campaign"]
 
     def by_company(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
         value = value.strip()
@@ -67,7 +76,8 @@ class ContactFilter(django_filters.FilterSet):
 
 class CompanyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
+    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
+                                             widget=picker("users"))
     churned = ChurnedFilter(label=_("Churned"))
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("contact_count", "contacts")),
@@ -87,10 +97,11 @@ class DealFilter(django_filters.FilterSet):
                                                 empty_label=_("Any"))
     stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.select_related("pipeline"), label=_("Stage"),
                                              empty_label=_("Any"))
-    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"))
+    owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
+                                             widget=picker("users"))
     kind = django_filters.ChoiceFilter(choices=DealKind.choices, label=_("Kind"), empty_label=_("Any"))
     campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Campaign"),
-                                                empty_label=_("Any"))
+                                                empty_label=_("Any"), widget=picker("campaigns"))
     company = django_filters.NumberFilter(field_name="company_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
     ordering = django_filters.OrderingFilter(

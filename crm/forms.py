@@ -6,8 +6,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
+from django.utils.http import urlencode
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import TypeaheadSelect
 from core.jalali import use_jalali_inputs
 from crm.models import (
     ActivityKind,
@@ -20,11 +24,39 @@ from crm.models import (
     User,
 )
 
+OWNER_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
+
 
 def assignable_owners() -> QuerySet[User]:
     """Who can own a contact, company or deal: active staff of the selling roles."""
-    return (User.objects.filter(is_active=True, role__in=[Role.SALES, Role.MANAGER, Role.ADMIN])
-            .order_by("full_name", "username"))
+    return User.objects.filter(is_active=True, role__in=OWNER_ROLES).order_by("full_name", "username")
+
+
+def typeahead_url(kind: str, *, roles: tuple[str, ...] = ()) -> object:
+    """The search endpoint of a record kind (`crm:typeahead`), users narrowed to `roles` when given."""
+    url = reverse_lazy("crm:typeahead", args=[kind])
+    if not roles:
+        return url
+    return format_lazy("{}?{}", url, urlencode([("role", role) for role in roles]))
+
+
+def picker(kind: str, *, roles: tuple[str, ...] = ()) -> TypeaheadSelect:
+    """The type-ahead widget of a field that picks a record of `kind`."""
+    return TypeaheadSelect(url=typeahead_url(kind, roles=roles))
+
+
+class TypeaheadQueryForm(forms.Form):
+    """What a type-ahead asks: the text typed and, for users, the roles wanted."""
+
+    q = forms.CharField(required=False, max_length=100,
+                        error_messages={"max_length": _("Type at most %(limit_value)d characters to search.")})
+    role = forms.MultipleChoiceField(choices=Role.choices, required=False)
+
+    def clean_q(self) -> str:
+        query = self.cleaned_data["q"]
+        if query and not any(character.isalnum() for character in query):
+            raise ValidationError(_("Type letters or digits to search."))
+        return query
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -60,6 +92,8 @@ class ContactForm(VersionedForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "email", "phone", "company", "source_campaign", "owner", "language"]
+        widgets = {"company": picker("companies"), "source_campaign": picker("campaigns"),
+                   "owner": picker("users", roles=OWNER_ROLES)}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -72,6 +106,7 @@ class CompanyForm(VersionedForm):
     class Meta:
         model = Company
         fields = ["name", "owner"]
+        widgets = {"owner": picker("users", roles=OWNER_ROLES)}
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -89,6 +124,8 @@ class DealForm(VersionedForm):
         model = Deal
         fields = ["title", "pipeline_stage", "contact", "company", "owner", "amount", "currency", "exchange_rate",
                   "kind", "campaign"]
+        widgets = {"contact": picker("contacts"), "company": picker("companies"), "campaign": picker("campaigns"),
+                   "owner": picker("users", roles=OWNER_ROLES)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,7 +134,11 @@ class DealForm(VersionedForm):
         else:
             self.initial.setdefault("currency", settings.CRM_CURRENCY)
         self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name", "id")
-        self.fields["currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters"})
+        # static/crm/deal-form.js shows the rate only while the currency differs from the base currency.
+        self.fields["currency"].widget.attrs.update({"size": 3, "autocapitalize": "characters",
+                                                     "data-base-currency": settings.CRM_CURRENCY})
+        self.fields["exchange_rate"].help_text = _("Only for a currency other than %(base)s.") % {
+            "base": settings.CRM_CURRENCY}
 
     def clean_amount(self) -> Any:
         amount = self.cleaned_data["amount"]
@@ -111,6 +152,12 @@ class DealForm(VersionedForm):
             raise ValidationError(_("Use a three-letter currency code such as USD."))
         return currency
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("currency") == settings.CRM_CURRENCY:
+            cleaned["exchange_rate"] = None  # the base currency is its own rate: 1
+        return cleaned
+
 
 class DealMoveForm(forms.Form):
     """One card's move: the stage it goes to and the version of the deal the board showed."""
@@ -119,15 +166,12 @@ class DealMoveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class DealCloseForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("won", _("Won")), ("lost", _("Lost"))], label=_("Outcome"),
-                                widget=forms.RadioSelect)
+class DealWinForm(forms.Form):
+    """Marking a deal won (the "Won" button): its exchange rate when it is in another currency, nothing else."""
+
     exchange_rate = forms.DecimalField(label=_("Exchange rate"), required=False, min_value=0, max_digits=24,
                                        decimal_places=10,
                                        help_text=_("Base currency per unit of the deal's currency."))
-    lost_reason = forms.ModelChoiceField(queryset=LostReason.objects.all(), label=_("Lost reason"),
-                                         required=False)
-    lost_note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, needs_rate: bool = True, **kwargs: Any) -> None:
@@ -137,9 +181,18 @@ class DealCloseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("outcome") == "lost" and not cleaned.get("lost_reason"):
-            self.add_error("lost_reason", _("Choose why the deal was lost."))
+        if self.data.get("lost_reason") or self.data.get("lost_note", "").strip():
+            raise ValidationError(_("A won deal has no lost reason: press Lost to record why a deal was lost."))
         return cleaned
+
+
+class DealLoseForm(forms.Form):
+    """Marking a deal lost (the "Lost" button): why, which is required, and a note."""
+
+    lost_reason = forms.ModelChoiceField(queryset=LostReason.objects.all(), label=_("Lost reason"),
+                                         error_messages={"required": _("Choose why the deal was lost.")})
+    lost_note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ChurnForm(forms.Form):

@@ -1,9 +1,10 @@
 """Reads shaped for the CRM's pages."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
@@ -11,15 +12,18 @@ from django.utils import timezone
 
 from core import search
 from core.ids import parse_record_id
+from core.text import fold_persian, folded
 from crm.models import (
     Activity,
     ActivityKind,
+    Campaign,
     Company,
     Contact,
     Deal,
     DealStageEntry,
     DealStatus,
     Pipeline,
+    Role,
     Stage,
     User,
 )
@@ -65,6 +69,14 @@ def by_public_id(relation: str, public_id: str) -> Q:
     if record_id is not None:
         condition |= Q(**{f"{relation}__external_id__isnull": True, f"{relation}__pk": record_id})
     return condition
+
+
+def first_stage_id() -> int | None:
+    """The stage a new deal starts in unless the rep says otherwise: the first of the first pipeline (by
+    name, as the menu's Board link opens it)."""
+    pipeline_id = Pipeline.objects.order_by("name", "id").values_list("pk", flat=True).first()
+    return (Stage.objects.filter(pipeline_id=pipeline_id).order_by("position", "id")
+            .values_list("pk", flat=True).first())
 
 
 # Lists
@@ -269,3 +281,91 @@ def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
         results.deals = list(Deal.objects.filter(deal_match).select_related("stage", "company", "contact")[:limit])
     results.tickets = search.find("tickets", user=user, words=words, limit=limit)
     return results
+
+
+# Type-ahead pickers: a few records matching what the user typed, each with what tells it apart
+
+
+TYPEAHEAD_LIMIT = 20
+TypeaheadKind = Literal["contacts", "companies", "deals", "users", "campaigns"]
+
+
+@dataclass(frozen=True)
+class PickerOption:
+    """One match of a type-ahead: the record's id, its name and what tells it from namesakes."""
+
+    id: int
+    label: str
+    detail: str
+
+
+def _matching(queryset: QuerySet, fields: Sequence[str], query: str) -> QuerySet:
+    """Records where every word of `query` is in one of `fields`, case-insensitively and with Persian
+    letters folded (core.text) on both sides."""
+    words = fold_persian(query).split()
+    if not words:
+        return queryset
+    aliases = {f"typeahead_{index}": folded(name) for index, name in enumerate(fields)}
+    queryset = queryset.alias(**aliases)
+    for word in words:
+        condition = Q()
+        for alias in aliases:
+            condition |= Q(**{f"{alias}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def _joined(*parts: object) -> str:
+    return " · ".join(str(part) for part in parts if part)
+
+
+def typeahead_contacts(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
+    contacts = _matching(Contact.objects.select_related("company"),
+                         ["first_name", "last_name", "email", "company__name"], query)
+    return [PickerOption(id=c.pk, label=str(c), detail=_joined(c.email, c.company))
+            for c in contacts.order_by("last_name", "first_name", "id")[:limit]]
+
+
+def typeahead_companies(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
+    companies = _matching(Company.objects.select_related("owner"), ["name"], query)
+    return [PickerOption(id=c.pk, label=c.name, detail=_joined(c.owner))
+            for c in companies.order_by("name", "id")[:limit]]
+
+
+def typeahead_deals(*, user: User, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
+    deals = _matching(deals_visible_to(user).select_related("company", "contact", "pipeline", "stage"),
+                      ["title", "company__name"], query)
+    return [PickerOption(id=d.pk, label=d.title,
+                         detail=_joined(d.company or d.contact, f"{d.pipeline.name} / {d.stage.name}"))
+            for d in deals.order_by("title", "id")[:limit]]
+
+
+def typeahead_users(*, query: str, roles: Sequence[str] = (), limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
+    """Active staff, of `roles` when given (a superuser counts as an admin, as core.permissions says)."""
+    users = User.objects.filter(is_active=True)
+    if roles:
+        users = users.filter(Q(role__in=roles) | Q(is_superuser=True) if Role.ADMIN in roles else Q(role__in=roles))
+    users = _matching(users, ["full_name", "username", "email"], query)
+    return [PickerOption(id=u.pk, label=str(u), detail=_joined(u.username, u.get_role_display()))
+            for u in users.order_by("full_name", "username", "id")[:limit]]
+
+
+def typeahead_campaigns(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
+    campaigns = _matching(Campaign.objects.all(), ["name"], query)
+    return [PickerOption(id=c.pk, label=c.name, detail=c.get_channel_display())
+            for c in campaigns.order_by("name", "id")[:limit]]
+
+
+def typeahead_options(*, kind: TypeaheadKind, user: User, query: str,
+                      roles: Sequence[str] = ()) -> list[PickerOption]:
+    """At most TYPEAHEAD_LIMIT records of `kind` matching `query` (the first by name when it is empty).
+    The caller has checked that the user may read that kind; deals are further limited to the visible ones."""
+    if kind == "contacts":
+        return typeahead_contacts(query=query)
+    if kind == "companies":
+        return typeahead_companies(query=query)
+    if kind == "deals":
+        return typeahead_deals(user=user, query=query)
+    if kind == "users":
+        return typeahead_users(query=query, roles=roles)
+    return typeahead_campaigns(query=query)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import account, activities, customers, deals, imports, search
+from crm.views import account, activities, customers, deals, imports, search, typeahead
 
 app_name = "crm"
 
@@ -31,5 +31,6 @@ urlpatterns = [
     path("tasks/", activities.task_list, name="task_list"),
     path("tasks/<id:pk>/done/", activities.task_toggle, name="task_toggle"),
     path("search/", search.search, name="search"),
+    path("search/<slug:kind>/", typeahead.typeahead, name="typeahead"),
     path("account/language/", account.language_switch, name="language_switch"),
 ]

@@ -7,10 +7,20 @@ refuse a stale edit (`core.concurrency.StaleEditError`), which the page shows as
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import User
+from core.forms import TypeaheadSelect
+from crm.forms import typeahead_url
+from crm.models import Role, User
 from support.models import Channel, Priority, Ticket, TicketStatus
 from support.permissions import can_assign_ticket, can_assign_tickets_to_others
 from support.selectors import ticket_assignees
+
+ASSIGNEE_ROLES = (Role.SUPPORT, Role.MANAGER, Role.ADMIN)  # ticket_assignees(), superusers as admins
+
+
+def _pick_assignee(field: forms.ModelChoiceField) -> None:
+    """Anyone who works tickets is picked with the type-ahead (a select of all of them grows with the staff)."""
+    field.widget = TypeaheadSelect(url=typeahead_url("users", roles=ASSIGNEE_ROLES))
+    field.widget.choices = field.choices
 
 
 class VersionedForm(forms.Form):
@@ -60,6 +70,7 @@ class TicketAssignForm(VersionedForm):
         self.user = user
         if can_assign_tickets_to_others(user):
             self.fields["assignee"].queryset = ticket_assignees()
+            _pick_assignee(self.fields["assignee"])
         else:
             self.fields["assignee"].queryset = User.objects.filter(pk=user.pk)
             self.fields["assignee"].required = True
@@ -94,8 +105,11 @@ class TicketCreateForm(forms.Form):
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["assignee"].queryset = (ticket_assignees() if can_assign_tickets_to_others(user)
-                                            else User.objects.filter(pk=user.pk))
+        if can_assign_tickets_to_others(user):
+            self.fields["assignee"].queryset = ticket_assignees()
+            _pick_assignee(self.fields["assignee"])
+        else:
+            self.fields["assignee"].queryset = User.objects.filter(pk=user.pk)
 
     def clean_assignee(self) -> User | None:
         assignee = self.cleaned_data.get("assignee")

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import picker
 from crm.models import Company, Language, User
 from surveys.models import SERVQUAL_DIMENSIONS, SERVQUAL_RANGE, Survey, SurveyKind
 
@@ -98,9 +99,11 @@ class SurveyForm(forms.Form):
 class SendForm(forms.Form):
     """Which contacts to invite by hand: the filters, then a preview of the count, then send."""
 
-    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.order_by("name"), required=False)
+    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.order_by("name"), required=False,
+                                     widget=picker("companies"))
     owner = forms.ModelChoiceField(label=_("Owner"), required=False,
-                                   queryset=User.objects.filter(is_active=True).order_by("username"))
+                                   queryset=User.objects.filter(is_active=True).order_by("username"),
+                                   widget=picker("users"))
     language = forms.ChoiceField(label=_("Language"), choices=[("", _("Any")), *Language.choices], required=False)
     customers_only = forms.BooleanField(label=_("Active customers only"), required=False)
 

@@ -39,7 +39,7 @@ COMPANY_CSV_COLUMNS = [
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     require(can_read_customers(request.user))
-    filterset = ContactFilter(request.GET, queryset=selectors.contact_list())
+    filterset = ContactFilter(request.GET, queryset=selectors.contact_list(), request=request)
     contacts = filterset.qs
     if wants_csv(request):
         return columns_csv_response("contacts.csv", CONTACT_CSV_COLUMNS, contacts.iterator(chunk_size=500))

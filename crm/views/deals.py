@@ -14,7 +14,7 @@ from core.concurrency import StaleEditError
 from core.ids import parse_record_id
 from crm import selectors, services
 from crm.filters import DealFilter
-from crm.forms import ActivityForm, DealCloseForm, DealForm, DealMoveForm, add_service_error
+from crm.forms import ActivityForm, DealForm, DealLoseForm, DealMoveForm, DealWinForm, add_service_error
 from crm.models import Contact, Deal, Pipeline
 from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
 from crm.views.common import (
@@ -78,8 +78,12 @@ def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 
 
 def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm | None = None,
-               close_form: DealCloseForm | None = None) -> HttpResponse:
+               close_form: DealWinForm | DealLoseForm | None = None) -> HttpResponse:
     may_edit = can_edit_deal(request.user, deal)
+    win_form = close_form if isinstance(close_form, DealWinForm) else DealWinForm(
+        initial={"version": deal.version, "exchange_rate": deal.exchange_rate}, needs_rate=_needs_rate(deal))
+    lose_form = close_form if isinstance(close_form, DealLoseForm) else DealLoseForm(
+        initial={"version": deal.version})
     return render(request, "crm/deal_detail.html", {
         "deal": deal, "can_edit": may_edit,
         "stages": deal.pipeline.stages.all(),
@@ -87,9 +91,7 @@ def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm 
         "activities": selectors.record_activities(deal)[:100],
         "history": selectors.record_history(deal),
         "activity_form": activity_form or ActivityForm(),
-        "close_form": close_form or DealCloseForm(initial={"version": deal.version,
-                                                           "exchange_rate": deal.exchange_rate},
-                                                  needs_rate=_needs_rate(deal)),
+        "win_form": win_form, "lose_form": lose_form, "close_form": close_form,
         "needs_rate": _needs_rate(deal),
         "nav_current": "deals",
     })
@@ -115,6 +117,8 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deal_create(request: HttpRequest) -> HttpResponse:
     require(can_create_deal(request.user))
     initial = {name: request.GET[name] for name in ("contact", "company", "pipeline_stage") if request.GET.get(name)}
+    initial.setdefault("pipeline_stage", selectors.first_stage_id())
+    initial.setdefault("owner", request.user.pk)
     contact_id = parse_record_id(initial.get("contact"))
     if "company" not in initial and contact_id is not None:
         initial["company"] = Contact.objects.filter(pk=contact_id).values_list("company_id", flat=True).first()
@@ -181,14 +185,18 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
 def deal_close(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _get_deal(pk)
     require(can_edit_deal(request.user, deal))
-    form = DealCloseForm(request.POST, needs_rate=_needs_rate(deal))
+    outcome = request.POST.get("outcome")
+    if outcome not in ("won", "lost"):
+        messages.error(request, _("Press Won or Lost to close “%s”.") % deal)
+        return back_to(request, reverse("crm:deal_detail", args=[pk]))
+    won = outcome == "won"
+    form = DealWinForm(request.POST, needs_rate=_needs_rate(deal)) if won else DealLoseForm(request.POST)
     if not form.is_valid():
         return _deal_page(request, deal, close_form=form)
     data = form.cleaned_data
-    won = data["outcome"] == "won"
     try:
         services.deal_close(deal=deal, won=won, exchange_rate=data.get("exchange_rate"),
-                            lost_reason=data["lost_reason"], lost_note=data["lost_note"],
+                            lost_reason=data.get("lost_reason"), lost_note=data.get("lost_note", ""),
                             expected_version=data["version"])
     except StaleEditError as error:
         form.add_error(None, str(error))

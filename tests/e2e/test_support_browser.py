@@ -62,7 +62,9 @@ def test_a_manager_reassigns_a_ticket_and_sees_it_in_the_history(tickets, agent,
     manager = UserFactory(username="maryam", full_name="Maryam Manager", role=Role.MANAGER)
     session = open_browser(manager)
     session.goto(f"/tickets/{tickets['late'].pk}/")
-    session.page.get_by_label("Assignee").select_option(label="Sara Support")
+    session.page.get_by_role("combobox", name="Assignee").click()  # the type-ahead of people who work tickets
+    session.page.keyboard.type("sar")
+    session.page.locator(".ts-dropdown .option", has_text="Sara Support").click()
     session.page.get_by_role("button", name="Assign", exact=True).click()
     session.page.wait_for_load_state("load")
 
