@@ -173,7 +173,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Chart.js: from the CDN with a Subresource Integrity hash, or a self-hosted copy
 # (CRM_CHARTJS_SELF_HOSTED=1) for installs without internet access.
 # The hash is of chart.umd.min.js from the npm package chart.js@4.6.1, the same file as
-# static/vendor/chart.umd.min.js; change the version, the hash and that file together.
+# static/vendor/chart.umd.min.js (with its source map, which collectstatic needs); change the version, the hash and
+# those files together.
 CHARTJS_VERSION = "4.6.1"
 CHARTJS_SRI = "sha384-Emf5ZVIUiarAdhkgtqK+5/Z5qIvM6QoVrS+qAVtfyZVuD5lIHrac0me485+Antp0"
 CHARTJS_CDN_URL = f"https://cdn.jsdelivr.net/npm/chart.js@{CHARTJS_VERSION}/dist/chart.umd.min.js"
