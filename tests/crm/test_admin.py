@@ -22,7 +22,7 @@ from crm.services import campaign_add_spend, customer_set_churn, deal_close
 from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun
 from kpis.services import target_create
 from support.models import MessageAuthor, Priority, Ticket, TicketStatus
-from support.services import ticket_add_message, ticket_resolve
+from support.services import inbound_email_file, ticket_add_message, ticket_resolve
 from surveys.models import Response, SurveyKind
 from surveys.services import response_record
 from tests.conftest import T0
@@ -88,6 +88,8 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
                   value=Decimal("1000"), owner=sales_user)
     sales_user.team = team
     sales_user.save()
+    inbound_email_file(raw=b"From: grace@example.com\r\nSubject: Hello\r\nMessage-ID: <m1@example.com>\r\n\r\nHi\r\n",
+                       received_at=T0, mailbox_key="INBOX/1/1")
 
 
 def test_all_our_models_are_in_the_admin():
