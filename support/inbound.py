@@ -15,6 +15,8 @@ from email.utils import getaddresses, parseaddr
 from django.utils.html import strip_tags
 from mailparser_reply import EmailReplyParser
 
+from support.attachments import IncomingFile, clean_filename
+
 # The languages mail-parser-reply knows the quote headers of ("On ... wrote:", "Am ... schrieb:" ...).
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 TICKET_NUMBER = re.compile(r"\[#(\d{1,18})\]")
@@ -38,6 +40,7 @@ class ReadEmail:
     text: str
     automatic: str = ""  # why it is an automatic message (an auto-reply, a list, a bounce), else empty
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[IncomingFile] = field(default_factory=list)
 
     @property
     def ticket_number(self) -> int | None:
@@ -87,8 +90,37 @@ def _text_of(message: EmailMessage) -> str:
     return content.replace("\r\n", "\n").strip()
 
 
-def read_email(raw: bytes) -> ReadEmail:
-    """Parse an email; `MalformedEmailError` when it has no sender address or cannot be read."""
+def decoded_size(part: EmailMessage) -> int:
+    """The size of a part's content once decoded, without decoding base64 (four characters make three bytes),
+    so a huge attachment is measured without being copied."""
+    if part.get("Content-Transfer-Encoding", "").strip().lower() == "base64":
+        encoded = part.get_payload(decode=False)
+        if isinstance(encoded, str):
+            stripped = encoded.rstrip()
+            padding = len(stripped) - len(stripped.rstrip("="))
+            length = len(stripped) - sum(stripped.count(space) for space in ("\n", "\r", " ", "\t"))
+            return max(0, length * 3 // 4 - padding)
+    return len(part.get_payload(decode=True) or b"")
+
+
+def attachments_of(message: EmailMessage, *, max_bytes: int | None = None) -> list[IncomingFile]:
+    """The email's attachments (and inline files with a name), each with its decoded size; one larger than
+    `max_bytes` is listed without its content."""
+    found = []
+    for number, part in enumerate(message.iter_attachments(), start=1):
+        if part.is_multipart() or part.get_content_type() == "message/rfc822":
+            continue
+        name = clean_filename(part.get_filename() or f"attachment-{number}")
+        size = decoded_size(part)
+        content = None if max_bytes is not None and size > max_bytes else part.get_payload(decode=True) or b""
+        found.append(IncomingFile(filename=name, size_bytes=len(content) if content is not None else size,
+                                  content=content))
+    return found
+
+
+def read_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> ReadEmail:
+    """Parse an email; `MalformedEmailError` when it has no sender address or cannot be read. Attachments
+    larger than `max_attachment_bytes` come without their content."""
     try:
         message = message_from_bytes(raw, policy=policy.default)
         _name, sender = parseaddr(_header(message, "From"))
@@ -105,6 +137,7 @@ def read_email(raw: bytes) -> ReadEmail:
             message_id=(_message_ids(_header(message, "Message-ID")) or [""])[0],
             answers=[*in_reply_to, *reversed(references)], recipients=recipients, text=_text_of(message),
             automatic=automatic_reason(message),
+            attachments=attachments_of(message, max_bytes=max_attachment_bytes),
         )
     except MalformedEmailError:
         raise

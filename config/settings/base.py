@@ -169,6 +169,13 @@ CRM_NIGHTLY_ROLLUP_TIME = (_hour, _minute)
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (ticket attachments) go through Django's storage API, to this folder by default. For an
+# S3-compatible store install django-storages[s3] and set STORAGES["default"] to its backend
+# ("storages.backends.s3.S3Storage" with its OPTIONS) in a settings module of your own.
+MEDIA_ROOT = Path(os.environ.get("CRM_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
+# No attachment larger than this is kept (from email, the ticket page or the support form).
+CRM_ATTACHMENT_MAX_MB = int(os.environ.get("CRM_ATTACHMENT_MAX_MB", "10"))
 
 # Chart.js: from the CDN with a Subresource Integrity hash, or a self-hosted copy
 # (CRM_CHARTJS_SELF_HOSTED=1) for installs without internet access.
