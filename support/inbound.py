@@ -6,13 +6,14 @@ was sent to, the Message-IDs it answers, the text, and whether it is an automati
 open or touch a ticket. `new_text` folds the quoted history and the signature out of a reply.
 """
 
+import html
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
-from django.utils.html import strip_tags
+import nh3
 from mailparser_reply import EmailReplyParser
 
 from support.attachments import IncomingFile, clean_filename
@@ -23,6 +24,14 @@ TICKET_NUMBER = re.compile(r"\[#(\d{1,18})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 BULK_PRECEDENCE = {"bulk", "list", "junk"}
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+# Reading an HTML email as text: these tags survive the sanitiser (bare, without attributes) only to mark
+# where lines break; the content of the others is kept as text, and of these it is dropped whole.
+LINE_TAGS = {"p", "br", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+             "pre", "hr"}
+DROPPED_CONTENT_TAGS = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg"}
+LINE_END = re.compile(r"<(?:br|hr)\s*/?>|</?(?:p|div|li|ul|ol|table|tr|h[1-6]|blockquote|pre)>", re.IGNORECASE)
+ANY_TAG = re.compile(r"<[^>]*>")
+BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 
 class MalformedEmailError(ValueError):
@@ -86,8 +95,20 @@ def _text_of(message: EmailMessage) -> str:
         payload = body.get_payload(decode=True) or b""
         content = payload.decode("utf-8", errors="replace")
     if body.get_content_type() == "text/html":
-        content = strip_tags(content)
+        return html_to_text(content)
     return content.replace("\r\n", "\n").strip()
+
+
+def html_to_text(markup: str) -> str:
+    """The text of an HTML email, as a person reads it: sanitised by nh3 first, so scripts, styles and
+    other active content are dropped with what they contain, and no attribute (no `javascript:` link, no
+    remote image) survives; then the tags that remain become line breaks and entities become characters.
+    The result is plain text, escaped wherever it is shown."""
+    clean = nh3.clean(markup, tags=LINE_TAGS, attributes={}, clean_content_tags=DROPPED_CONTENT_TAGS,
+                      strip_comments=True, link_rel=None)
+    text = html.unescape(ANY_TAG.sub("", LINE_END.sub("\n", clean)))
+    lines = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n"))
+    return BLANK_LINES.sub("\n\n", lines).strip()
 
 
 def decoded_size(part: EmailMessage) -> int:
