@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "anymail",
     "core",
     "crm",
     "support",
@@ -333,6 +334,7 @@ if CRM_INBOUND_IMAP_URL:
 # A provider instead of SMTP through django-anymail: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend (or
 # another of its backends) and the provider's settings as ANYMAIL_<NAME> variables, e.g.
 # ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL["POSTMARK_SERVER_TOKEN"].
+# ANYMAIL_WEBHOOK_SECRET=user:password turns on the providers' inbound webhooks under /mail/inbound/ (basic auth).
 ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 
 # Surveys. Links in emails are absolute: SURVEY_PUBLIC_BASE_URL is the address customers reach.
