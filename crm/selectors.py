@@ -19,6 +19,8 @@ from crm.models import (
     Deal,
     DealStageEntry,
     DealStatus,
+    EmailDelivery,
+    EmailDirection,
     Pipeline,
     Stage,
     User,
@@ -269,3 +271,35 @@ def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
         results.deals = list(Deal.objects.filter(deal_match).select_related("stage", "company", "contact")[:limit])
     results.tickets = search.find("tickets", user=user, words=words, limit=limit)
     return results
+
+
+# A rep's emails to contacts (crm.tasks, and support's filing of the answers).
+
+
+def email_activity_to_send(*, activity_id: int) -> Activity | None:
+    """A rep's email still waiting to be sent, with its contact and rep; None otherwise."""
+    return (Activity.objects.select_related("contact", "owner")
+            .filter(pk=activity_id, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT,
+                    delivery_status=EmailDelivery.QUEUED, contact__isnull=False).first())
+
+
+def email_reply_to_notify(*, activity_id: int) -> Activity | None:
+    """A contact's answer to a rep's email, with its contact and rep."""
+    return (Activity.objects.select_related("contact", "owner")
+            .filter(pk=activity_id, kind=ActivityKind.EMAIL, direction=EmailDirection.IN).first())
+
+
+def email_answered(*, message_ids: list[str]) -> Activity | None:
+    """The rep's email (sent from the CRM) that an email with these In-Reply-To/References answers, the
+    first of them that is one; None when none is."""
+    if not message_ids:
+        return None
+    by_id = {activity.message_id: activity for activity in
+             Activity.objects.select_related("contact", "owner")
+             .filter(message_id__in=message_ids, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT)}
+    return next((by_id[answered] for answered in message_ids if answered in by_id), None)
+
+
+def email_activity_exists(*, message_id: str) -> bool:
+    """Whether an email entry with this Message-ID is on a timeline already."""
+    return Activity.objects.filter(message_id=message_id).exists()

@@ -194,7 +194,8 @@ class InboundStatus(models.TextChoices):
 
 class InboundEmail(models.Model):
     """One email fetched from the support mailbox, kept whole (`raw`, the bytes as received) whatever became
-    of it: filed on a ticket (`message` is the customer message it made), ignored (an auto-reply, a loop, a
+    of it: filed on a ticket (`message` is the customer message it made) or, when it answers a rep's email, on
+    the contact's timeline (`activity`), ignored (an auto-reply, a loop, a
     duplicate) or unfiled (malformed), with the `reason`. Written only by `support.services`.
 
     `mailbox_key` names the message in its mailbox (UIDVALIDITY and UID), so one fetched again after a
@@ -216,6 +217,9 @@ class InboundEmail(models.Model):
                                related_name="inbound_emails")
     message = models.OneToOneField(TicketMessage, verbose_name=_("message"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="inbound_email")
+    # A contact's answer to an email a rep sent from the CRM is filed on that contact's timeline, not a ticket.
+    activity = models.OneToOneField("crm.Activity", verbose_name=_("activity"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="inbound_email")
 
     class Meta:
         ordering = ["-received_at", "-id"]

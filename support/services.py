@@ -19,8 +19,9 @@ from django.utils.translation import gettext_noop
 from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
+from crm import selectors as crm_selectors
 from crm.models import Contact, User
-from crm.services import contact_create
+from crm.services import contact_create, contact_email_reply_record
 from support.attachments import IncomingFile, head_of, limit_bytes, sniff_type
 from support.inbound import MalformedEmailError, ReadEmail, new_text, read_email, token_of
 from support.models import (
@@ -388,6 +389,7 @@ FILED_BY_NUMBER = gettext_noop("by the ticket number in the subject, from the ti
 FILED_NEW = gettext_noop("a new ticket")
 FILED_NEW_AFTER_OLD = gettext_noop("a new ticket: it answers one resolved too long ago")
 FILED_BY_HAND = gettext_noop("filed by hand")
+FILED_ON_TIMELINE = gettext_noop("an answer to a rep's email: on the contact's timeline")
 IGNORED_AUTOMATIC = gettext_noop("an automatic message (auto-reply, mailing list or bounce)")
 IGNORED_OWN = gettext_noop("sent from our own support address (a loop)")
 IGNORED_DUPLICATE = gettext_noop("a message with this Message-ID is on a ticket already")
@@ -405,7 +407,8 @@ def _ignore_reason(mail: ReadEmail) -> str:
         return IGNORED_AUTOMATIC
     if _own_address(mail.sender):
         return IGNORED_OWN
-    if mail.message_id and TicketMessage.objects.filter(message_id=mail.message_id).exists():
+    if mail.message_id and (TicketMessage.objects.filter(message_id=mail.message_id).exists()
+                            or crm_selectors.email_activity_exists(message_id=mail.message_id)):
         return IGNORED_DUPLICATE
     return ""
 
@@ -457,9 +460,11 @@ def _file_on(ticket: Ticket, mail: ReadEmail, *, body: str, received_at: datetim
 def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -> InboundEmail:
     """Store one email fetched from the support mailbox and file it: on the ticket it answers (threading
     headers, then the ticket's reply address, then `[#N]` in the subject from ticket N's contact), else on a
-    new email ticket for the sender. Its message is dated `received_at` (when the server received it) and
-    shows only the new text; the whole email stays in the `InboundEmail`. Automatic mail (auto-replies, lists,
-    bounces, our own) is stored as ignored and touches no ticket; a malformed one as unfiled.
+    new email ticket for the sender; an answer to an email a rep sent from the CRM (by its threading headers)
+    goes on that contact's timeline instead, and the rep is told. Its message is dated `received_at` (when the
+    server received it) and shows only the new text; the whole email stays in the `InboundEmail`. Automatic
+    mail (auto-replies, lists, bounces, our own) is stored as ignored and touches no ticket; a malformed one
+    as unfiled.
 
     Safe to run twice: an email already stored under `mailbox_key` is returned as it was filed."""
     stored = InboundEmail.objects.filter(mailbox_key=mailbox_key).first()
@@ -480,6 +485,13 @@ def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -
         inbound.save()
         return inbound
     body = new_text(mail.text)
+    answered = crm_selectors.email_answered(message_ids=mail.answers)
+    if answered is not None:
+        inbound.activity = contact_email_reply_record(answered=answered, subject=mail.subject, body=body,
+                                                      message_id=mail.message_id or None, at=received_at)
+        inbound.status, inbound.reason = InboundStatus.FILED, FILED_ON_TIMELINE
+        inbound.save()
+        return inbound
     ticket, how = _ticket_answered(mail)
     if ticket is None:
         message, how = _open_email_ticket(mail, body=body, received_at=received_at).messages.get(), FILED_NEW

@@ -322,6 +322,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <no-reply@localho
 # the support address; replies to a ticket go to its subaddress <local part>+<ticket token>@<its domain>, so
 # the support mailbox must accept plus-addressed mail. DEFAULT_FROM_EMAIL is left for mail to staff.
 CRM_SUPPORT_EMAIL = os.environ.get("CRM_SUPPORT_EMAIL", "Support <support@localhost>")
+# Reps' emails to contacts (from a contact's page) come from CRM_SALES_EMAIL's address (by default the support
+# address), in the rep's name; answers go to the support address, whose mailbox or webhook brings them back.
+CRM_SALES_EMAIL = os.environ.get("CRM_SALES_EMAIL", "")
 # Customers' email: the support mailbox beat polls (imap://user:password@host:143/INBOX, or imaps:// on 993;
 # unset, nothing is polled) every CRM_INBOUND_POLL_SECONDS. An answer to a ticket resolved more than
 # CRM_REOPEN_DAYS before opens a new ticket instead of reopening it.
