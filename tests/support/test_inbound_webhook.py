@@ -134,3 +134,16 @@ def test_malformed_provider_posts_are_answered_without_a_server_error():
 
     assert client.post(POSTMARK, "not json", content_type="application/json", **auth()).status_code < 500
     assert client.get(POSTMARK, **auth()).status_code < 500
+
+
+def test_a_persian_email_by_webhook_keeps_its_subject_and_text():
+    payload = {**postmark_payload(), "Subject": "خروجی کار نمی‌کند",
+               "FromFull": {"Email": "sara@example.com", "Name": "سارا رضایی"},
+               "TextBody": "سلام، خروجی اکسل خالی است."}
+
+    assert post(payload, **auth()).status_code == 200
+
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "خروجی کار نمی‌کند"
+    assert ticket.messages.get().body == "سلام، خروجی اکسل خالی است."
+    assert (ticket.contact.first_name, ticket.contact.last_name) == ("سارا", "رضایی")
