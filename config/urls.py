@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("crm.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("support.urls")),
+    path("mail/inbound/", include("support.provider_urls")),
     path("surveys/", include("surveys.urls")),
     path("s/<str:token>/", survey_views.answer, name="survey-answer"),
 ]

@@ -86,6 +86,16 @@ def ticket_reply_posted(*, message_id: int) -> None:
     publish("ticket_reply_posted", message_id=message_id)
 
 
+def contact_email_posted(*, activity_id: int) -> None:
+    """A rep wrote a contact an email from the CRM. Listeners: crm (sends it)."""
+    publish("contact_email_posted", activity_id=activity_id)
+
+
+def contact_email_replied(*, activity_id: int) -> None:
+    """A contact answered a rep's email; the answer is on the timeline. Listeners: crm (tells the rep)."""
+    publish("contact_email_replied", activity_id=activity_id)
+
+
 def survey_response_recorded(*, response_id: int) -> None:
     """A customer answered a survey (through its page, the API or the admin), or changed the answer.
     Listeners: surveys (a follow-up task for the account's owner when the customer is a detractor or
@@ -94,4 +104,4 @@ def survey_response_recorded(*, response_id: int) -> None:
 
 
 EVENTS = frozenset({"deal_closed", "ticket_resolved", "ticket_reopened", "ticket_submitted", "ticket_reply_posted",
-                    "survey_response_recorded"})
+                    "survey_response_recorded", "contact_email_posted", "contact_email_replied"})

@@ -206,6 +206,13 @@ class ChurnForm(forms.Form):
         use_jalali_inputs(self)
 
 
+class ContactEmailForm(forms.Form):
+    """An email a rep writes a contact from its page: plain text, sent as typed."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"), initial=ActivityKind.CALL)
     subject = forms.CharField(label=_("Subject"), max_length=200)

@@ -26,6 +26,12 @@ def can_edit_customers(user: object) -> bool:
     return role_of(user) in SALES_ROLES
 
 
+def can_email_contacts(user: object) -> bool:
+    """Write a contact an email from its page (sent from the CRM, logged on its timeline): sales staff,
+    managers and admins, as for logging activities."""
+    return can_edit_customers(user)
+
+
 def can_read_deals(user: object) -> bool:
     return can_read_area(user, "sales")
 

@@ -22,6 +22,8 @@ from crm.models import (
     Deal,
     DealStageEntry,
     DealStatus,
+    EmailDelivery,
+    EmailDirection,
     Pipeline,
     Role,
     Stage,
@@ -369,3 +371,35 @@ def typeahead_options(*, kind: TypeaheadKind, user: User, query: str,
     if kind == "users":
         return typeahead_users(query=query, roles=roles)
     return typeahead_campaigns(query=query)
+
+
+# A rep's emails to contacts (crm.tasks, and support's filing of the answers).
+
+
+def email_activity_to_send(*, activity_id: int) -> Activity | None:
+    """A rep's email still waiting to be sent, with its contact and rep; None otherwise."""
+    return (Activity.objects.select_related("contact", "owner")
+            .filter(pk=activity_id, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT,
+                    delivery_status=EmailDelivery.QUEUED, contact__isnull=False).first())
+
+
+def email_reply_to_notify(*, activity_id: int) -> Activity | None:
+    """A contact's answer to a rep's email, with its contact and rep."""
+    return (Activity.objects.select_related("contact", "owner")
+            .filter(pk=activity_id, kind=ActivityKind.EMAIL, direction=EmailDirection.IN).first())
+
+
+def email_answered(*, message_ids: list[str]) -> Activity | None:
+    """The rep's email (sent from the CRM) that an email with these In-Reply-To/References answers, the
+    first of them that is one; None when none is."""
+    if not message_ids:
+        return None
+    by_id = {activity.message_id: activity for activity in
+             Activity.objects.select_related("contact", "owner")
+             .filter(message_id__in=message_ids, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT)}
+    return next((by_id[answered] for answered in message_ids if answered in by_id), None)
+
+
+def email_activity_exists(*, message_id: str) -> bool:
+    """Whether an email entry with this Message-ID is on a timeline already."""
+    return Activity.objects.filter(message_id=message_id).exists()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
+from crm.mail import new_message_id
 from crm.models import (
     Activity,
     ActivityKind,
@@ -31,6 +32,8 @@ from crm.models import (
     DealKind,
     DealStageEntry,
     DealStatus,
+    EmailDelivery,
+    EmailDirection,
     LostReason,
     Role,
     Stage,
@@ -427,6 +430,55 @@ def activity_create(
     _full_clean(activity)
     activity.save()
     return activity
+
+
+# A rep's emails to contacts. Errors kept on an entry are the mail server's answer; anything longer is cut.
+DELIVERY_ERROR_MAX_CHARS = 2000
+
+
+@transaction.atomic
+def contact_email_send(*, contact: Contact, owner: User, subject: str, body: str) -> Activity:
+    """A rep's email to a contact, logged on its timeline as a sent email and sent after commit
+    (`contact_email_posted`, a Celery task): it gets its Message-ID now, so the contact's answer finds it,
+    and stays `queued` until the mail server has it."""
+    if not contact.email:
+        raise ValidationError({"contact": _("This contact has no email address.")})
+    activity = Activity(kind=ActivityKind.EMAIL, direction=EmailDirection.OUT, subject=subject, body=body,
+                        owner=owner, contact=contact, created_at=timezone.now(), message_id=new_message_id(),
+                        delivery_status=EmailDelivery.QUEUED)
+    _full_clean(activity)
+    activity.save()
+    events.contact_email_posted(activity_id=activity.pk)
+    return activity
+
+
+def contact_email_sent(*, activity_id: int, at: datetime | None = None) -> bool:
+    """The mail server took the rep's email; False when it was not queued (sent already, or failed)."""
+    return Activity.objects.filter(pk=activity_id, delivery_status=EmailDelivery.QUEUED).update(
+        delivery_status=EmailDelivery.SENT, sent_at=at or timezone.now(), delivery_error="") == 1
+
+
+def contact_email_failed(*, activity_id: int, error: str, final: bool) -> bool:
+    """An attempt to send the rep's email failed with `error`, which is kept; after the last one (`final`)
+    it is `failed`, else it stays queued for the next. False when it was not queued."""
+    changes: dict[str, object] = {"delivery_error": error[:DELIVERY_ERROR_MAX_CHARS]}
+    if final:
+        changes["delivery_status"] = EmailDelivery.FAILED
+    return Activity.objects.filter(pk=activity_id, delivery_status=EmailDelivery.QUEUED).update(**changes) == 1
+
+
+@transaction.atomic
+def contact_email_reply_record(*, answered: Activity, subject: str, body: str, message_id: str | None,
+                               at: datetime) -> Activity:
+    """The contact's answer to a rep's email (`answered`), on the same timeline as a received email of the
+    same rep, who is told after commit (`contact_email_replied`)."""
+    reply = Activity(kind=ActivityKind.EMAIL, direction=EmailDirection.IN, subject=subject[:200], body=body,
+                     owner=answered.owner, contact=answered.contact, company=answered.company, deal=answered.deal,
+                     created_at=at, message_id=message_id, in_reply_to=answered)
+    _full_clean(reply)
+    reply.save()
+    events.contact_email_replied(activity_id=reply.pk)
+    return reply
 
 
 @transaction.atomic

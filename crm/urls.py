@@ -12,6 +12,7 @@ urlpatterns = [
     path("contacts/<id:pk>/", customers.contact_detail, name="contact_detail"),
     path("contacts/<id:pk>/edit/", customers.contact_edit, name="contact_edit"),
     path("contacts/<id:pk>/churn/", customers.contact_churn, name="contact_churn"),
+    path("contacts/<id:pk>/email/", activities.contact_email, name="contact_email"),
     path("companies/", customers.company_list, name="company_list"),
     path("companies/new/", customers.company_create, name="company_create"),
     path("companies/<id:pk>/", customers.company_detail, name="company_detail"),

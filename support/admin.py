@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdmin, ServiceAdmin, adopt_saved, deletable_with_parent, posted_choice, run_for_each
-from support.models import InboundEmail, MessageAuthor, SlaPolicy, Ticket, TicketMessage
+from support.models import Attachment, InboundEmail, MessageAuthor, SlaPolicy, Ticket, TicketMessage
 from support.services import (
     inbound_email_discard,
     inbound_email_file_on,
@@ -224,6 +224,19 @@ class TicketMessageAdmin(ReadOnlyAdmin):
                                             user=obj.user, body=obj.body, at=obj.at))
 
 
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Files on ticket messages, stored by the services; downloaded from the ticket page (its permission)."""
+
+    list_display = ("filename", "content_type", "size_bytes", "limit_mb", "message", "created_at")
+    list_filter = ("content_type", "created_at")
+    search_fields = ("filename", "=message__ticket__id")
+    list_select_related = ("message",)
+    ordering = ("-created_at", "-id")
+    exclude = ("file",)
+    show_full_result_count = False
+
+
 class InboundActionForm(ActionForm):
     """The changelist's action bar, with the ticket "File on the chosen ticket" needs."""
 
@@ -242,7 +255,7 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket",)
     ordering = ("-received_at", "-id")
     readonly_fields = ("received_at", "fetched_at", "sender", "subject", "header_message_id", "status",
-                       "shown_reason", "ticket", "message", "text")
+                       "shown_reason", "ticket", "message", "activity", "text")
     exclude = ("raw", "mailbox_key", "reason")
     action_form = InboundActionForm
     actions = ["file_on_ticket", "discard"]

@@ -5,11 +5,14 @@ refuse a stale edit (`core.concurrency.StaleEditError`), which the page shows as
 """
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import TypeaheadSelect
 from crm.forms import typeahead_url
 from crm.models import Role, User
+from support.attachments import IncomingFile, clean_filename, limit_bytes
 from support.models import Channel, Priority, Ticket, TicketStatus
 from support.permissions import can_assign_ticket, can_assign_tickets_to_others
 from support.selectors import ticket_assignees
@@ -38,6 +41,39 @@ class VersionedForm(forms.Form):
         return cleaned
 
 
+MAX_FILES = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Any number of files (at most MAX_FILES), each at most CRM_ATTACHMENT_MAX_MB; cleans to IncomingFiles."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachments"))
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list[IncomingFile]:
+        uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
+        if len(uploads) > MAX_FILES:
+            raise forms.ValidationError(_("Attach at most %(count)s files.") % {"count": MAX_FILES})
+        files = []
+        for upload in uploads:
+            if not isinstance(upload, UploadedFile):
+                raise forms.ValidationError(_("No file was submitted."))
+            if upload.size > limit_bytes():
+                raise forms.ValidationError(
+                    _("%(name)s is larger than %(limit)s.") % {"name": upload.name,
+                                                                "limit": filesizeformat(limit_bytes())})
+            files.append(IncomingFile(filename=clean_filename(upload.name), size_bytes=upload.size, content=upload))
+        return files
+
+
 class ReplyForm(forms.Form):
     """A public reply to the customer or an internal note; the button pressed says which."""
 
@@ -47,6 +83,8 @@ class ReplyForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 5}))
     kind = forms.ChoiceField(choices=[(REPLY, _("Send reply")), (NOTE, _("Add internal note"))],
                              widget=forms.HiddenInput, initial=REPLY)
+    attachments = AttachmentsField()
+
 
 class TicketStatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
@@ -125,6 +163,7 @@ class PublicTicketForm(forms.Form):
     email = forms.EmailField(label=_("Your email"), max_length=254)
     subject = forms.CharField(label=_("Subject"), max_length=300)
     body = forms.CharField(label=_("How can we help?"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
+    attachments = AttachmentsField()
     website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200,
                               widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
     @property

@@ -6,14 +6,17 @@ was sent to, the Message-IDs it answers, the text, and whether it is an automati
 open or touch a ticket. `new_text` folds the quoted history and the signature out of a reply.
 """
 
+import html
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
-from django.utils.html import strip_tags
+import nh3
 from mailparser_reply import EmailReplyParser
+
+from support.attachments import IncomingFile, clean_filename
 
 # The languages mail-parser-reply knows the quote headers of ("On ... wrote:", "Am ... schrieb:" ...).
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
@@ -21,6 +24,14 @@ TICKET_NUMBER = re.compile(r"\[#(\d{1,18})\]")
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 BULK_PRECEDENCE = {"bulk", "list", "junk"}
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+# Reading an HTML email as text: these tags survive the sanitiser (bare, without attributes) only to mark
+# where lines break; the content of the others is kept as text, and of these it is dropped whole.
+LINE_TAGS = {"p", "br", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+             "pre", "hr"}
+DROPPED_CONTENT_TAGS = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg"}
+LINE_END = re.compile(r"<(?:br|hr)\s*/?>|</?(?:p|div|li|ul|ol|table|tr|h[1-6]|blockquote|pre)>", re.IGNORECASE)
+ANY_TAG = re.compile(r"<[^>]*>")
+BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 
 class MalformedEmailError(ValueError):
@@ -38,6 +49,7 @@ class ReadEmail:
     text: str
     automatic: str = ""  # why it is an automatic message (an auto-reply, a list, a bounce), else empty
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[IncomingFile] = field(default_factory=list)
 
     @property
     def ticket_number(self) -> int | None:
@@ -83,12 +95,53 @@ def _text_of(message: EmailMessage) -> str:
         payload = body.get_payload(decode=True) or b""
         content = payload.decode("utf-8", errors="replace")
     if body.get_content_type() == "text/html":
-        content = strip_tags(content)
+        return html_to_text(content)
     return content.replace("\r\n", "\n").strip()
 
 
-def read_email(raw: bytes) -> ReadEmail:
-    """Parse an email; `MalformedEmailError` when it has no sender address or cannot be read."""
+def html_to_text(markup: str) -> str:
+    """The text of an HTML email, as a person reads it: sanitised by nh3 first, so scripts, styles and
+    other active content are dropped with what they contain, and no attribute (no `javascript:` link, no
+    remote image) survives; then the tags that remain become line breaks and entities become characters.
+    The result is plain text, escaped wherever it is shown."""
+    clean = nh3.clean(markup, tags=LINE_TAGS, attributes={}, clean_content_tags=DROPPED_CONTENT_TAGS,
+                      strip_comments=True, link_rel=None)
+    text = html.unescape(ANY_TAG.sub("", LINE_END.sub("\n", clean)))
+    lines = "\n".join(" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n"))
+    return BLANK_LINES.sub("\n\n", lines).strip()
+
+
+def decoded_size(part: EmailMessage) -> int:
+    """The size of a part's content once decoded, without decoding base64 (four characters make three bytes),
+    so a huge attachment is measured without being copied."""
+    if part.get("Content-Transfer-Encoding", "").strip().lower() == "base64":
+        encoded = part.get_payload(decode=False)
+        if isinstance(encoded, str):
+            stripped = encoded.rstrip()
+            padding = len(stripped) - len(stripped.rstrip("="))
+            length = len(stripped) - sum(stripped.count(space) for space in ("\n", "\r", " ", "\t"))
+            return max(0, length * 3 // 4 - padding)
+    return len(part.get_payload(decode=True) or b"")
+
+
+def attachments_of(message: EmailMessage, *, max_bytes: int | None = None) -> list[IncomingFile]:
+    """The email's attachments (and inline files with a name), each with its decoded size; one larger than
+    `max_bytes` is listed without its content."""
+    found = []
+    for number, part in enumerate(message.iter_attachments(), start=1):
+        if part.is_multipart() or part.get_content_type() == "message/rfc822":
+            continue
+        name = clean_filename(part.get_filename() or f"attachment-{number}")
+        size = decoded_size(part)
+        content = None if max_bytes is not None and size > max_bytes else part.get_payload(decode=True) or b""
+        found.append(IncomingFile(filename=name, size_bytes=len(content) if content is not None else size,
+                                  content=content))
+    return found
+
+
+def read_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> ReadEmail:
+    """Parse an email; `MalformedEmailError` when it has no sender address or cannot be read. Attachments
+    larger than `max_attachment_bytes` come without their content."""
     try:
         message = message_from_bytes(raw, policy=policy.default)
         _name, sender = parseaddr(_header(message, "From"))
@@ -105,6 +158,7 @@ def read_email(raw: bytes) -> ReadEmail:
             message_id=(_message_ids(_header(message, "Message-ID")) or [""])[0],
             answers=[*in_reply_to, *reversed(references)], recipients=recipients, text=_text_of(message),
             automatic=automatic_reason(message),
+            attachments=attachments_of(message, max_bytes=max_attachment_bytes),
         )
     except MalformedEmailError:
         raise

@@ -4,9 +4,12 @@ Tickets are written only through `support.services`: it keeps the derived
 first-response time and SLA due times and marks the KPI days a change touches.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -191,7 +194,8 @@ class InboundStatus(models.TextChoices):
 
 class InboundEmail(models.Model):
     """One email fetched from the support mailbox, kept whole (`raw`, the bytes as received) whatever became
-    of it: filed on a ticket (`message` is the customer message it made), ignored (an auto-reply, a loop, a
+    of it: filed on a ticket (`message` is the customer message it made) or, when it answers a rep's email, on
+    the contact's timeline (`activity`), ignored (an auto-reply, a loop, a
     duplicate) or unfiled (malformed), with the `reason`. Written only by `support.services`.
 
     `mailbox_key` names the message in its mailbox (UIDVALIDITY and UID), so one fetched again after a
@@ -213,6 +217,9 @@ class InboundEmail(models.Model):
                                related_name="inbound_emails")
     message = models.OneToOneField(TicketMessage, verbose_name=_("message"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="inbound_email")
+    # A contact's answer to an email a rep sent from the CRM is filed on that contact's timeline, not a ticket.
+    activity = models.OneToOneField("crm.Activity", verbose_name=_("activity"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="inbound_email")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -222,3 +229,50 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    """A random stored name (the original is kept in `filename`): nobody can guess another's file, and a
+    customer's name never reaches the storage's paths."""
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket message: from a customer's email or the support form, or an agent's reply (sent
+    with it). The file goes through Django's storage (`default_storage`) under a random name; `filename` is
+    the name it came with and `content_type` is sniffed from its content, never taken from the sender.
+
+    One larger than CRM_ATTACHMENT_MAX_MB is not kept (`file` empty, `limit_mb` the limit it exceeded):
+    the row records that it came, and the whole email it came in stays in its `InboundEmail`.
+    """
+
+    message = models.ForeignKey(TicketMessage, verbose_name=_("message"), on_delete=models.CASCADE,
+                                related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"))
+    limit_mb = models.PositiveIntegerField(_("not kept: larger than (MB)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["message_id", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.CheckConstraint(condition=Q(limit_mb__isnull=True) | Q(file=""),
+                                   name="support_attachment_refused_has_no_file",
+                                   violation_error_message=_("An attachment that was not kept has no file.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def kept(self) -> bool:
+        return self.limit_mb is None and bool(self.file)
+
+    @property
+    def size_mb(self) -> str:
+        """The size in MB with one decimal, as people read it."""
+        return f"{self.size_bytes / 1_048_576:.1f}"

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from support.attachments import UNKNOWN_TYPE
 from support.models import Ticket, TicketMessage
 
 # Header lines are folded by the mail library; a long thread keeps its first mail and the latest ones.
@@ -55,7 +56,7 @@ def _references(earlier_message_ids: list[str]) -> list[str]:
 
 def reply_email(*, message: TicketMessage, token: str, earlier_message_ids: list[str]) -> EmailMultiAlternatives:
     """The email of a public agent reply: text and HTML in the contact's language, threaded onto
-    `earlier_message_ids` (the ticket's earlier mails, oldest first)."""
+    `earlier_message_ids` (the ticket's earlier mails, oldest first), with the reply's attachments."""
     ticket = message.ticket
     language = contact_language(ticket)
     agent = message.user
@@ -75,6 +76,10 @@ def reply_email(*, message: TicketMessage, token: str, earlier_message_ids: list
                                    to=[ticket.contact.email], reply_to=[ticket_reply_address(token)],
                                    headers=headers)
     email.attach_alternative(html, "text/html")
+    for attachment in message.attachments.all():
+        if attachment.kept:
+            with attachment.file.open("rb") as content:
+                email.attach(attachment.filename, content.read(), attachment.content_type or UNKNOWN_TYPE)
     return email
 
 

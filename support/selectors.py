@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role, User
-from support.models import RESOLVED_STATUSES, DeliveryStatus, MessageAuthor, Priority, Ticket, TicketMessage
+from support.models import RESOLVED_STATUSES, Attachment, DeliveryStatus, MessageAuthor, Priority, Ticket, TicketMessage
 from support.permissions import can_read_tickets
 
 # A ticket breached its SLA when its first response or its resolution came after its due time; a
@@ -119,13 +119,20 @@ def ticket_for_page(*, pk: int) -> Ticket:
 
 def ticket_thread(*, ticket: Ticket) -> list[TicketMessage]:
     """Every message and internal note, oldest first, with its author and, for a customer's email, the email
-    (whose whole text the page folds away under the new part)."""
-    return list(ticket.messages.select_related("user", "inbound_email").order_by("at", "id"))
+    (whose whole text the page folds away under the new part) and its attachments."""
+    return list(ticket.messages.select_related("user", "inbound_email").prefetch_related("attachments")
+                .order_by("at", "id"))
+
+
+def attachment_for_download(*, pk: int) -> Attachment:
+    """A kept attachment with its message's ticket; 404 when there is none (or it was not kept)."""
+    return get_object_or_404(Attachment.objects.select_related("message__ticket").exclude(file=""),
+                             pk=pk, limit_mb__isnull=True)
 
 
 def message_to_email(*, message_id: int) -> TicketMessage | None:
     """A public agent reply still waiting to be emailed, with its ticket, contact and author; None otherwise."""
-    return (TicketMessage.objects.select_related("ticket__contact", "user")
+    return (TicketMessage.objects.select_related("ticket__contact", "user").prefetch_related("attachments")
             .filter(pk=message_id, author=MessageAuthor.AGENT, public=True, delivery_status=DeliveryStatus.QUEUED)
             .first())
 

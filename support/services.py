@@ -4,10 +4,12 @@ Keeps the derived fields (first response, SLA due times) and marks the KPI days 
 """
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -17,12 +19,15 @@ from django.utils.translation import gettext_noop
 from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
+from crm import selectors as crm_selectors
 from crm.models import Contact, User
-from crm.services import contact_create
+from crm.services import contact_create, contact_email_reply_record
+from support.attachments import IncomingFile, head_of, limit_bytes, sniff_type
 from support.inbound import MalformedEmailError, ReadEmail, new_text, read_email, token_of
 from support.models import (
     DEFAULT_SLA_HOURS,
     RESOLVED_STATUSES,
+    Attachment,
     Channel,
     DeliveryStatus,
     InboundEmail,
@@ -65,6 +70,25 @@ def first_response_at(ticket: Ticket) -> datetime | None:
     ).first()
 
 
+def message_attach(*, message: TicketMessage, files: Sequence[IncomingFile]) -> list[Attachment]:
+    """Store `files` on `message` through the default storage, each under a random name with its type sniffed
+    from its content. A file larger than CRM_ATTACHMENT_MAX_MB (or one that came without its content for
+    that reason) is not stored: its row says it came and the limit it exceeded."""
+    limit, attached = limit_bytes(), []
+    for incoming in files:
+        attachment = Attachment(message=message, filename=incoming.filename, size_bytes=incoming.size_bytes)
+        if incoming.content is None or incoming.size_bytes > limit:
+            attachment.limit_mb = settings.CRM_ATTACHMENT_MAX_MB
+        else:
+            content = incoming.content
+            attachment.content_type = sniff_type(head_of(content))
+            attachment.file.save(incoming.filename, ContentFile(content) if isinstance(content, bytes) else content,
+                                 save=False)
+        attachment.save()
+        attached.append(attachment)
+    return attached
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -77,9 +101,10 @@ def ticket_create(
     body: str = "",
     external_id: str | None = None,
     message_id: str | None = None,
+    attachments: Sequence[IncomingFile] = (),
 ) -> Ticket:
     """Open a ticket, fixing its SLA due times from the policy now in force; `body` is the customer's message
-    (`message_id` its Message-ID when it came by email)."""
+    (`message_id` its Message-ID when it came by email), with its `attachments`."""
     created_at = created_at or timezone.now()
     first_hours, resolution_hours = sla_hours(priority)
     ticket = Ticket(
@@ -90,9 +115,10 @@ def ticket_create(
     )
     ticket.full_clean()
     ticket.save()
-    if body:
-        TicketMessage.objects.create(ticket=ticket, at=created_at, author=MessageAuthor.CUSTOMER, public=True,
-                                     body=body, message_id=message_id)
+    if body or attachments or message_id:
+        message = TicketMessage.objects.create(ticket=ticket, at=created_at, author=MessageAuthor.CUSTOMER,
+                                               public=True, body=body, message_id=message_id)
+        message_attach(message=message, files=attachments)
     ticket_dirty_days(ticket).save()
     return ticket
 
@@ -128,8 +154,10 @@ def ticket_add_message(
     user: User | None = None,
     at: datetime | None = None,
     message_id: str | None = None,
+    attachments: Sequence[IncomingFile] = (),
 ) -> TicketMessage:
-    """Add a customer message, a public agent reply or an internal note.
+    """Add a customer message, a public agent reply or an internal note, with its `attachments` (a reply's
+    are sent with its email).
 
     A public agent reply may become the ticket's first response and moves a new ticket to pending
     (waiting on the customer); a customer message on a pending ticket makes it open again.
@@ -149,6 +177,7 @@ def ticket_add_message(
                             delivery_status=DeliveryStatus.QUEUED if emailed else "")
     message.full_clean()
     message.save()
+    message_attach(message=message, files=attachments)
     dirty = dirtying.days_of("reply_moments", thread_refresh_waits(ticket=ticket))
     if author == MessageAuthor.AGENT and public:
         if ticket.first_response_at is None or at < ticket.first_response_at:
@@ -330,21 +359,24 @@ def ticket_open_for_email(
     language: str = "en",
     created_at: datetime | None = None,
     message_id: str | None = None,
+    attachments: Sequence[IncomingFile] = (),
 ) -> Ticket:
     """Open a ticket for whoever writes from `email`: their contact, found by address, or a new contact
     named `name` who reads `language`. `body` is the customer's first message (`message_id` its Message-ID
-    when it came by email, `created_at` when it arrived)."""
+    when it came by email, `created_at` when it arrived), with its `attachments`."""
     contact = _contact_for_email(email=email, name=name, language=language)
     return ticket_create(subject=subject, contact=contact, priority=priority, channel=channel, assignee=assignee,
-                         body=body, created_at=created_at, message_id=message_id)
+                         body=body, created_at=created_at, message_id=message_id, attachments=attachments)
 
 
 @transaction.atomic
-def ticket_submit_from_web(*, email: str, name: str, subject: str, body: str, language: str = "en") -> Ticket:
-    """A customer's request from the public support form: a web ticket, confirmed by email after commit in
-    the contact's language (a new contact gets the language of the form they filled in)."""
+def ticket_submit_from_web(*, email: str, name: str, subject: str, body: str, language: str = "en",
+                           attachments: Sequence[IncomingFile] = ()) -> Ticket:
+    """A customer's request from the public support form, with its `attachments`: a web ticket, confirmed by
+    email after commit in the contact's language (a new contact gets the language of the form they filled
+    in)."""
     ticket = ticket_open_for_email(email=email, name=name, subject=subject, body=body, channel=Channel.WEB,
-                                   language=language)
+                                   language=language, attachments=attachments)
     events.ticket_submitted(ticket_id=ticket.pk)
     return ticket
 
@@ -357,6 +389,7 @@ FILED_BY_NUMBER = gettext_noop("by the ticket number in the subject, from the ti
 FILED_NEW = gettext_noop("a new ticket")
 FILED_NEW_AFTER_OLD = gettext_noop("a new ticket: it answers one resolved too long ago")
 FILED_BY_HAND = gettext_noop("filed by hand")
+FILED_ON_TIMELINE = gettext_noop("an answer to a rep's email: on the contact's timeline")
 IGNORED_AUTOMATIC = gettext_noop("an automatic message (auto-reply, mailing list or bounce)")
 IGNORED_OWN = gettext_noop("sent from our own support address (a loop)")
 IGNORED_DUPLICATE = gettext_noop("a message with this Message-ID is on a ticket already")
@@ -374,7 +407,8 @@ def _ignore_reason(mail: ReadEmail) -> str:
         return IGNORED_AUTOMATIC
     if _own_address(mail.sender):
         return IGNORED_OWN
-    if mail.message_id and TicketMessage.objects.filter(message_id=mail.message_id).exists():
+    if mail.message_id and (TicketMessage.objects.filter(message_id=mail.message_id).exists()
+                            or crm_selectors.email_activity_exists(message_id=mail.message_id)):
         return IGNORED_DUPLICATE
     return ""
 
@@ -404,7 +438,7 @@ def _ticket_answered(mail: ReadEmail) -> tuple[Ticket | None, str]:
 def _open_email_ticket(mail: ReadEmail, *, body: str, received_at: datetime) -> Ticket:
     return ticket_open_for_email(email=mail.sender, name=mail.sender_name, subject=mail.subject or _("(no subject)"),
                                  body=body, channel=Channel.EMAIL, created_at=received_at,
-                                 message_id=mail.message_id or None)
+                                 message_id=mail.message_id or None, attachments=mail.attachments)
 
 
 def _file_on(ticket: Ticket, mail: ReadEmail, *, body: str, received_at: datetime) -> tuple[TicketMessage, str]:
@@ -421,7 +455,8 @@ def _file_on(ticket: Ticket, mail: ReadEmail, *, body: str, received_at: datetim
             return new.messages.get(), FILED_NEW_AFTER_OLD
         ticket = ticket_reopen(ticket=ticket)
     message = ticket_add_message(ticket=ticket, author=MessageAuthor.CUSTOMER, body=body,
-                                 at=max(received_at, ticket.created_at), message_id=mail.message_id or None)
+                                 at=max(received_at, ticket.created_at), message_id=mail.message_id or None,
+                                 attachments=mail.attachments)
     return message, ""
 
 
@@ -429,9 +464,11 @@ def _file_on(ticket: Ticket, mail: ReadEmail, *, body: str, received_at: datetim
 def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -> InboundEmail:
     """Store one email fetched from the support mailbox and file it: on the ticket it answers (threading
     headers, then the ticket's reply address, then `[#N]` in the subject from ticket N's contact), else on a
-    new email ticket for the sender. Its message is dated `received_at` (when the server received it) and
-    shows only the new text; the whole email stays in the `InboundEmail`. Automatic mail (auto-replies, lists,
-    bounces, our own) is stored as ignored and touches no ticket; a malformed one as unfiled.
+    new email ticket for the sender; an answer to an email a rep sent from the CRM (by its threading headers)
+    goes on that contact's timeline instead, and the rep is told. Its message is dated `received_at` (when the
+    server received it) and shows only the new text; the whole email stays in the `InboundEmail`. Automatic
+    mail (auto-replies, lists, bounces, our own) is stored as ignored and touches no ticket; a malformed one
+    as unfiled.
 
     Safe to run twice: an email already stored under `mailbox_key` is returned as it was filed."""
     stored = InboundEmail.objects.filter(mailbox_key=mailbox_key).first()
@@ -439,7 +476,7 @@ def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -
         return stored
     inbound = InboundEmail(mailbox_key=mailbox_key, raw=raw, received_at=received_at, fetched_at=timezone.now())
     try:
-        mail = read_email(raw)
+        mail = read_email(raw, max_attachment_bytes=limit_bytes())
     except MalformedEmailError as error:
         inbound.status, inbound.reason = InboundStatus.UNFILED, str(error)[:300]
         inbound.save()
@@ -452,6 +489,13 @@ def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -
         inbound.save()
         return inbound
     body = new_text(mail.text)
+    answered = crm_selectors.email_answered(message_ids=mail.answers)
+    if answered is not None:
+        inbound.activity = contact_email_reply_record(answered=answered, subject=mail.subject, body=body,
+                                                      message_id=mail.message_id or None, at=received_at)
+        inbound.status, inbound.reason = InboundStatus.FILED, FILED_ON_TIMELINE
+        inbound.save()
+        return inbound
     ticket, how = _ticket_answered(mail)
     if ticket is None:
         message, how = _open_email_ticket(mail, body=body, received_at=received_at).messages.get(), FILED_NEW
@@ -472,14 +516,15 @@ def inbound_email_file_on(*, inbound: InboundEmail, ticket: Ticket) -> InboundEm
     if inbound.status == InboundStatus.FILED:
         raise ValidationError({"status": _("This email is filed already.")})
     try:
-        mail = read_email(bytes(inbound.raw))
-        body, message_id = new_text(mail.text), mail.message_id or None
+        mail = read_email(bytes(inbound.raw), max_attachment_bytes=limit_bytes())
+        body, message_id, attachments = new_text(mail.text), mail.message_id or None, mail.attachments
     except MalformedEmailError:
-        body, message_id = bytes(inbound.raw).decode("utf-8", errors="replace"), None
+        body, message_id, attachments = bytes(inbound.raw).decode("utf-8", errors="replace"), None, []
     if message_id and TicketMessage.objects.filter(message_id=message_id).exists():
         message_id = None
     message = ticket_add_message(ticket=ticket, author=MessageAuthor.CUSTOMER, body=body,
-                                 at=max(inbound.received_at, ticket.created_at), message_id=message_id)
+                                 at=max(inbound.received_at, ticket.created_at), message_id=message_id,
+                                 attachments=attachments)
     inbound.status, inbound.reason = InboundStatus.FILED, FILED_BY_HAND
     inbound.ticket, inbound.message = ticket, message
     inbound.save(update_fields=["status", "reason", "ticket", "message"])

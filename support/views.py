@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,10 +30,11 @@ from support.forms import (
     TicketStatusForm,
 )
 from support.models import MessageAuthor, Ticket
-from support.permissions import can_assign_tickets_to_others, can_work_tickets
+from support.permissions import can_assign_tickets_to_others, can_download_attachment, can_work_tickets
 from support.selectors import (
     DEFAULT_QUEUE,
     QUEUE_LABELS,
+    attachment_for_download,
     queue_counts,
     ticket_for_page,
     ticket_history,
@@ -151,21 +152,41 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    """A public reply (which may be the ticket's first response) or an internal note."""
+    """A public reply (which may be the ticket's first response) or an internal note, with any attachments."""
     _require_ticket_worker(request)
     ticket = ticket_for_page(pk=pk)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         public = form.cleaned_data["kind"] == ReplyForm.REPLY
         try:
             services.ticket_add_message(ticket=ticket, author=MessageAuthor.AGENT, body=form.cleaned_data["body"],
-                                        public=public, user=request.user)
+                                        public=public, user=request.user,
+                                        attachments=form.cleaned_data["attachments"])
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
             messages.success(request, _("Reply sent.") if public else _("Internal note added."))
             return redirect("support:ticket_detail", pk=ticket.pk)
     return _detail(request, ticket, reply_form=form)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An attachment, to those who may read its ticket: always as a download (never shown in the page's
+    origin), with the type sniffed when it was stored and `nosniff`."""
+    attachment = attachment_for_download(pk=pk)
+    if not can_download_attachment(request.user, attachment.message.ticket):
+        raise PermissionDenied(_("Tickets are worked by support staff, managers and admins."))
+    try:
+        content = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404(_("This file is no longer stored.")) from error
+    response = FileResponse(content, as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _versioned_edit(request: HttpRequest, ticket: Ticket, form: Form, form_name: str, change: object,
@@ -272,14 +293,15 @@ def public_ticket_new(request: HttpRequest) -> HttpResponse:
                           {"limit": limit.limit, "minutes": minutes}, status=429)
         response["Retry-After"] = str(limit.window_seconds)
         return response
-    form = PublicTicketForm(request.POST)
+    form = PublicTicketForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "support/public_ticket_form.html", {"form": form})
     if not form.is_bot:
         data = form.cleaned_data
         try:
             services.ticket_submit_from_web(email=data["email"], name=data["name"], subject=data["subject"],
-                                            body=data["body"], language=translation.get_language() or "en")
+                                            body=data["body"], language=translation.get_language() or "en",
+                                            attachments=data["attachments"])
         except ValidationError as error:
             _add_service_errors(form, error)
             return render(request, "support/public_ticket_form.html", {"form": form})

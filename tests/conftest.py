@@ -129,3 +129,9 @@ def ticket(contact):
 @pytest.fixture
 def survey(db):
     return SurveyFactory()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded and received files (ticket attachments) go to the test's own folder, never the checkout."""
+    settings.MEDIA_ROOT = tmp_path / "media"

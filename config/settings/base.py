@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "anymail",
     "core",
     "crm",
     "support",
@@ -169,6 +170,13 @@ CRM_NIGHTLY_ROLLUP_TIME = (_hour, _minute)
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (ticket attachments) go through Django's storage API, to this folder by default. For an
+# S3-compatible store install django-storages[s3] and set STORAGES["default"] to its backend
+# ("storages.backends.s3.S3Storage" with its OPTIONS) in a settings module of your own.
+MEDIA_ROOT = Path(os.environ.get("CRM_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
+# No attachment larger than this is kept (from email, the ticket page or the support form).
+CRM_ATTACHMENT_MAX_MB = int(os.environ.get("CRM_ATTACHMENT_MAX_MB", "10"))
 
 # Chart.js: from the CDN with a Subresource Integrity hash, or a self-hosted copy
 # (CRM_CHARTJS_SELF_HOSTED=1) for installs without internet access.
@@ -315,6 +323,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <no-reply@localho
 # the support address; replies to a ticket go to its subaddress <local part>+<ticket token>@<its domain>, so
 # the support mailbox must accept plus-addressed mail. DEFAULT_FROM_EMAIL is left for mail to staff.
 CRM_SUPPORT_EMAIL = os.environ.get("CRM_SUPPORT_EMAIL", "Support <support@localhost>")
+# Reps' emails to contacts (from a contact's page) come from CRM_SALES_EMAIL's address (by default the support
+# address), in the rep's name; answers go to the support address, whose mailbox or webhook brings them back.
+CRM_SALES_EMAIL = os.environ.get("CRM_SALES_EMAIL", "")
 # Customers' email: the support mailbox beat polls (imap://user:password@host:143/INBOX, or imaps:// on 993;
 # unset, nothing is polled) every CRM_INBOUND_POLL_SECONDS. An answer to a ticket resolved more than
 # CRM_REOPEN_DAYS before opens a new ticket instead of reopening it.
@@ -327,6 +338,7 @@ if CRM_INBOUND_IMAP_URL:
 # A provider instead of SMTP through django-anymail: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend (or
 # another of its backends) and the provider's settings as ANYMAIL_<NAME> variables, e.g.
 # ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL["POSTMARK_SERVER_TOKEN"].
+# ANYMAIL_WEBHOOK_SECRET=user:password turns on the providers' inbound webhooks under /mail/inbound/ (basic auth).
 ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
 
 # Surveys. Links in emails are absolute: SURVEY_PUBLIC_BASE_URL is the address customers reach.

@@ -10,10 +10,10 @@ The models live in modules by area; import them from `crm.models`, which re-expo
 - `campaigns`: CampaignChannel, Campaign, CampaignSpend
 - `pipelines`: Pipeline, Stage, LostReason
 - `deals`: DealStatus, DealKind, base_amount, Deal, DealStageEntry (and HistoricalDeal)
-- `activities`: ActivityKind, Activity
+- `activities`: ActivityKind, EmailDirection, EmailDelivery, Activity
 """
 
-from crm.models.activities import Activity, ActivityKind
+from crm.models.activities import Activity, ActivityKind, EmailDelivery, EmailDirection
 from crm.models.campaigns import Campaign, CampaignChannel, CampaignSpend
 from crm.models.customers import ChurnFields, Company, Contact, HistoricalCompany, HistoricalContact
 from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
@@ -33,6 +33,8 @@ __all__ = [
     "DealKind",
     "DealStageEntry",
     "DealStatus",
+    "EmailDelivery",
+    "EmailDirection",
     "HistoricalCompany",
     "HistoricalContact",
     "HistoricalDeal",

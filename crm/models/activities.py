@@ -17,8 +17,27 @@ class ActivityKind(models.TextChoices):
     TASK = "task", _("Task")
 
 
+class EmailDirection(models.TextChoices):
+    """An email entry written here and sent (out), or the contact's answer to one (in); logged by hand: blank."""
+
+    OUT = "out", _("Sent")
+    IN = "in", _("Received")
+
+
+class EmailDelivery(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class Activity(models.Model):
-    """An entry on the timeline of a contact, company or deal; a task has a due date and can be done."""
+    """An entry on the timeline of a contact, company or deal; a task has a due date and can be done.
+
+    An email a rep sends from a contact's page is an `email` entry that went `out`: `message_id` is its
+    Message-ID and `delivery_status` (with `delivery_error` and `sent_at`) says how sending went. The
+    contact's answer, matched by its In-Reply-To, is an `email` entry that came `in`, `in_reply_to` the
+    entry it answers. Emails logged by hand have no direction.
+    """
 
     kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
@@ -34,6 +53,16 @@ class Activity(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
+    direction = models.CharField(_("direction"), max_length=3, choices=EmailDirection.choices, blank=True,
+                                 editable=False)
+    message_id = models.CharField(_("Message-ID"), max_length=998, null=True, blank=True, unique=True,
+                                  editable=False)
+    in_reply_to = models.ForeignKey("self", verbose_name=_("in reply to"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="replies", editable=False)
+    delivery_status = models.CharField(_("delivery"), max_length=10, choices=EmailDelivery.choices, blank=True,
+                                       editable=False)
+    delivery_error = models.TextField(_("delivery error"), blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -49,6 +78,9 @@ class Activity(models.Model):
             models.CheckConstraint(condition=Q(kind=ActivityKind.TASK) | Q(due_at__isnull=True),
                                    name="crm_activity_due_only_on_tasks",
                                    violation_error_message=_("Only tasks have a due date.")),
+            models.CheckConstraint(condition=Q(kind=ActivityKind.EMAIL) | Q(direction=""),
+                                   name="crm_activity_direction_only_on_emails",
+                                   violation_error_message=_("Only emails are sent or received.")),
         ]
 
     def __str__(self) -> str:

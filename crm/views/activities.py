@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import selectors, services
-from crm.forms import ActivityForm, add_service_error
+from crm.forms import ActivityForm, ContactEmailForm, add_service_error
 from crm.models import Activity, ActivityKind, Company, Contact, Deal
-from crm.permissions import can_edit_customers, can_edit_deal, can_reassign
+from crm.permissions import can_edit_customers, can_edit_deal, can_email_contacts, can_reassign
 from crm.views.common import back_to, paginate, require
 from crm.views.customers import _customer_page
 from crm.views.deals import _deal_page, _get_deal
@@ -45,6 +45,25 @@ def activity_log(request: HttpRequest, target: str, pk: int) -> HttpResponse:
     if target == "deal":
         return _deal_page(request, record, activity_form=form)
     return _customer_page(request, record, activity_form=form)
+
+
+@login_required
+@require_POST
+def contact_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the contact an email written on its page; it goes on the timeline and out after commit."""
+    require(can_email_contacts(request.user))
+    contact = get_object_or_404(Contact.objects.select_related("company", "owner", "source_campaign"), pk=pk)
+    form = ContactEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_email_send(contact=contact, owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Email to %(email)s queued: %(subject)s")
+                             % {"email": contact.email, "subject": form.cleaned_data["subject"]})
+            return redirect("crm:contact_detail", pk=pk)
+    return _customer_page(request, contact, email_form=form)
 
 
 @login_required

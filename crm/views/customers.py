@@ -15,9 +15,16 @@ from core.ids import parse_record_id
 from core.permissions import can_read_area
 from crm import selectors, services
 from crm.filters import CompanyFilter, ContactFilter
-from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactForm, add_service_error
+from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactEmailForm, ContactForm, add_service_error
 from crm.models import Company, Contact
-from crm.permissions import can_create_deal, can_edit_customers, can_read_customers, can_read_deals, can_reassign
+from crm.permissions import (
+    can_create_deal,
+    can_edit_customers,
+    can_email_contacts,
+    can_read_customers,
+    can_read_deals,
+    can_reassign,
+)
 from crm.views.common import columns_csv_response, error_messages, paginate, query_without_page, require, wants_csv
 
 CONTACT_CSV_COLUMNS = [
@@ -63,7 +70,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 
 def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_form: ActivityForm | None = None,
-                   churn_form: ChurnForm | None = None) -> HttpResponse:
+                   churn_form: ChurnForm | None = None, email_form: ContactEmailForm | None = None) -> HttpResponse:
     user = request.user
     is_contact = isinstance(record, Contact)
     context = {
@@ -82,6 +89,9 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
     if is_contact:
         context["tickets"] = selectors.contact_tickets(record)[:50]
         context["can_open_tickets"] = can_read_area(user, "support")
+        # Offered when the contact has an address; a refused email comes back on its form regardless.
+        context["can_email"] = can_email_contacts(user) and (bool(record.email) or email_form is not None)
+        context["email_form"] = email_form or ContactEmailForm()
         context["responses"] = selectors.contact_survey_responses(record)[:50]
         return render(request, "crm/contact_detail.html", context)
     context["contacts"] = record.contacts.select_related("owner")[:100]

@@ -34,6 +34,8 @@ def test_each_event_has_its_listeners_in_order():
         "ticket_reply_posted": ["support.apps.SupportConfig.ready.<locals>.<lambda>"],
         "survey_response_recorded": ["surveys.apps.SurveysConfig.ready.<locals>.<lambda>",
                                      "webhooks.events.survey_response_recorded"],
+        "contact_email_posted": ["crm.apps.CrmConfig.ready.<locals>.<lambda>"],
+        "contact_email_replied": ["crm.apps.CrmConfig.ready.<locals>.<lambda>"],
     }
 
 

@@ -21,6 +21,7 @@ from crm.models import (
 from crm.services import campaign_add_spend, customer_set_churn, deal_close
 from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun
 from kpis.services import target_create
+from support.attachments import IncomingFile
 from support.models import MessageAuthor, Priority, Ticket, TicketStatus
 from support.services import inbound_email_file, ticket_add_message, ticket_resolve
 from surveys.models import Response, SurveyKind
@@ -78,7 +79,10 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
     campaign_add_spend(campaign=campaign, spent_on=T0.date(), amount=Decimal("100"))
     Activity.objects.create(kind="note", subject="Called", contact=deal.contact, created_at=T0)
     LostReason.objects.create(name="Price")
-    ticket_add_message(ticket=ticket, author=MessageAuthor.AGENT, body="Hello", at=T0 + timedelta(hours=1))
+    ticket_add_message(ticket=ticket, author=MessageAuthor.AGENT, body="Hello", at=T0 + timedelta(hours=1),
+                       attachments=[IncomingFile(filename="notes.txt", size_bytes=5, content=b"hello")])
+    inbound_email_file(raw=b"From: grace@example.com\r\nSubject: Hi\r\nMessage-ID: <admin1@example.com>\r\n\r\nHi\r\n",
+                       received_at=T0, mailbox_key="admin-test/1")
     invitation = InvitationFactory(survey=survey, contact=ticket.contact, ticket=ticket, sent_at=T0)
     response_record(survey=survey, contact=ticket.contact, score=9, invitation=invitation, answered_at=T0)
     DailyMeasure.objects.create(day=T0.date(), measure="deals_won", value=1)

@@ -1,0 +1,74 @@
+"""Celery entry points for crm: a rep's email to a contact, and the note to the rep when the contact answers.
+
+Tasks take ids and re-read the rows. A rep's email is sent while it is `queued` and then marked `sent`; a
+mail server that refuses or cannot be reached is tried again with backoff, each failure kept on the entry,
+and after the last one the entry is `failed` with it. The note to the rep is sent once (a marker in the
+cache is taken before sending and given back if the mail server fails).
+"""
+
+import logging
+import smtplib
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+
+from crm import mail
+from crm.selectors import email_activity_to_send, email_reply_to_notify
+from crm.services import contact_email_failed, contact_email_sent
+
+logger = logging.getLogger(__name__)
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+MAIL_RETRY = {"autoretry_for": MAIL_ERRORS, "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8}
+SENT_MARKER_SECONDS = 30 * 24 * 3600
+
+
+def mail_error_text(error: BaseException) -> str:
+    """What the mail server said: "550 5.1.1 No such user" rather than a Python tuple."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{address}: {code} {answer.decode(errors='replace')}"
+                         for address, (code, answer) in error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        answer = error.smtp_error
+        return f"{error.smtp_code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}"
+    return f"{type(error).__name__}: {error}"
+
+
+@shared_task(name="crm.tasks.send_contact_email", bind=True, **MAIL_RETRY, **TASK_OPTIONS)
+def send_contact_email(self: Task, activity_id: int) -> bool:
+    """Send a rep's email to its contact; True when the mail server took it now."""
+    activity = email_activity_to_send(activity_id=activity_id)
+    if activity is None:
+        logger.info("email %s is gone or not waiting to be sent", activity_id)
+        return False
+    try:
+        mail.contact_email(activity=activity).send()
+    except MAIL_ERRORS as error:
+        final = self.request.retries >= self.max_retries
+        contact_email_failed(activity_id=activity_id, error=mail_error_text(error), final=final)
+        if final:
+            return False
+        raise
+    contact_email_sent(activity_id=activity_id)
+    return True
+
+
+@shared_task(name="crm.tasks.notify_rep_of_reply", **MAIL_RETRY, **TASK_OPTIONS)
+def notify_rep_of_reply(activity_id: int) -> bool:
+    """Email the rep whose email a contact answered; True when sent now."""
+    reply = email_reply_to_notify(activity_id=activity_id)
+    if reply is None or reply.owner is None or not reply.owner.email:
+        return False
+    marker = f"crm:reply-notified:{activity_id}"
+    if not cache.add(marker, 1, timeout=SENT_MARKER_SECONDS):
+        return False
+    page_url = settings.SURVEY_PUBLIC_BASE_URL + reverse("crm:contact_detail", args=[reply.contact_id])
+    try:
+        mail.reply_notification(reply=reply, page_url=page_url).send()
+    except BaseException:
+        cache.delete(marker)
+        raise
+    return True
