@@ -233,6 +233,15 @@ def _row_key(type_name: str, external_id: str | None, pk: int) -> str:
     return external_id if external_id is not None else f"{type_name}-{pk}"
 
 
+def _rows(model: type[models.Model], ids: list[int]) -> models.QuerySet:
+    """The rows with these ids; a range when they are consecutive (a batch's new rows usually are), which
+    spares the ORM and the database an IN list of thousands."""
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids) == len(set(ids)):
+        return model.objects.filter(pk__gte=low, pk__lte=high)
+    return model.objects.filter(pk__in=ids)
+
+
 def _stage_moves(
     deal: Deal, values: Mapping[str, Any], old: list[tuple[Any, ...]], entries: list[tuple[Any, ...]]
 ) -> list[datetime] | None:
@@ -395,7 +404,7 @@ class Importer:
         Called before a batch is written (the days the rows counted on) and after (the days they count on).
         """
         if ids:
-            self.batch_dirty.update(dirtying.days_of(change, model.objects.filter(pk__in=ids)))
+            self.batch_dirty.update(dirtying.days_of(change, _rows(model, ids)))
 
     def note_moments(self, change: str, moments: list[datetime | date | None]) -> None:
         """Add the days of these moments, by the rule a service gives them to (a move, a reply, spend)."""
@@ -962,6 +971,39 @@ class Importer:
                 _("a won deal in %(currency)s needs an “exchange_rate” to %(base)s")
                 % {"currency": currency, "base": self.base_currency}
             )
+        entries = self._stage_history(record, pipeline_id, created_at, closed_at)
+        lost_reason = f.text(record, "lost_reason", 200)
+        return _Item(
+            line,
+            ext,
+            {
+                "title": f.text(record, "title", 200, required=True, blank=False),
+                "pipeline_id": pipeline_id,
+                "stage_id": entries[-1][0],
+                "contact": f.key(record, "contact", required=True),
+                "company": f.key(record, "company"),
+                "owner_id": self.ref(self.cache("user"), "user", record, "owner"),
+                "amount": amount,
+                "currency": currency,
+                "exchange_rate": rate,
+                "amount_base": base_amount(amount, currency, rate),
+                "kind": f.choice(record, "kind", DEAL_KINDS, default=DEAL_KIND_DEFAULT),
+                "campaign_id": self.ref(self.cache("campaign"), "campaign", record, "campaign"),
+                "status": status,
+                "created_at": created_at,
+                "closed_at": closed_at,
+                "lost_reason_id": self.lost_reason_id(lost_reason)
+                if status == LOST and lost_reason
+                else None,
+                "entries": entries,
+            },
+        )
+
+    def _stage_history(
+        self, record: Mapping[str, Any], pipeline_id: int, created_at: datetime, closed_at: datetime | None
+    ) -> list[tuple[int, datetime, datetime | None]]:
+        """A deal's stage entries as (stage id, entered, exited): each is exited when the next is entered, the
+        last when the deal closed; in time order, in the deal's pipeline, from its creation to its close."""
         history = f.array(record, "stage_history")
         if not history:
             raise RecordError(_("“stage_history” needs at least one entry"))
@@ -994,32 +1036,7 @@ class Importer:
                 entries[-1][2] = entered_at
             entries.append([stage[0], entered_at, None])
         entries[-1][2] = closed_at
-        lost_reason = f.text(record, "lost_reason", 200)
-        return _Item(
-            line,
-            ext,
-            {
-                "title": f.text(record, "title", 200, required=True, blank=False),
-                "pipeline_id": pipeline_id,
-                "stage_id": entries[-1][0],
-                "contact": f.key(record, "contact", required=True),
-                "company": f.key(record, "company"),
-                "owner_id": self.ref(self.cache("user"), "user", record, "owner"),
-                "amount": amount,
-                "currency": currency,
-                "exchange_rate": rate,
-                "amount_base": base_amount(amount, currency, rate),
-                "kind": f.choice(record, "kind", DEAL_KINDS, default=DEAL_KIND_DEFAULT),
-                "campaign_id": self.ref(self.cache("campaign"), "campaign", record, "campaign"),
-                "status": status,
-                "created_at": created_at,
-                "closed_at": closed_at,
-                "lost_reason_id": self.lost_reason_id(lost_reason)
-                if status == LOST and lost_reason
-                else None,
-                "entries": [tuple(e) for e in entries],
-            },
-        )
+        return [(stage_id, entered_at, exited_at) for stage_id, entered_at, exited_at in entries]
 
     def flush_deal(self, items: list[_Item]) -> None:
         """A deal that only moved on through stages marks the moves' moments, as `deal_move_stage` does;
