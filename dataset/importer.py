@@ -54,7 +54,7 @@ from crm.models import (
 from crm.services import users_sync_role_groups
 from dataset import fields as f
 from dataset.fields import RecordError
-from dataset.sql import BulkInserter, ids_by_key
+from dataset.sql import BulkInserter, copy_to_history, id_range, ids_by_key
 from kpis.dirty import DirtySet
 from kpis.models import DirtyDay
 from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage, TicketStatus
@@ -233,15 +233,6 @@ def _row_key(type_name: str, external_id: str | None, pk: int) -> str:
     return external_id if external_id is not None else f"{type_name}-{pk}"
 
 
-def _rows(model: type[models.Model], ids: list[int]) -> models.QuerySet:
-    """The rows with these ids; a range when they are consecutive (a batch's new rows usually are), which
-    spares the ORM and the database an IN list of thousands."""
-    low, high = min(ids), max(ids)
-    if high - low + 1 == len(ids) == len(set(ids)):
-        return model.objects.filter(pk__gte=low, pk__lte=high)
-    return model.objects.filter(pk__in=ids)
-
-
 def _stage_moves(
     deal: Deal, values: Mapping[str, Any], old: list[tuple[Any, ...]], entries: list[tuple[Any, ...]]
 ) -> list[datetime] | None:
@@ -307,7 +298,6 @@ class Importer:
         self._caches: dict[str, dict[str, Any]] = {}
         self._sla: dict[str, tuple[timedelta, timedelta]] = {}
         self._inserters: dict[type[models.Model], BulkInserter] = {}
-        self._history_defaults: dict[type[models.Model], dict[str, Any]] = {}
         self.handlers: dict[
             str, tuple[Callable[[Mapping[str, Any], int], _Item], Callable[[list[_Item]], None]]
         ] = {name: (getattr(self, f"parse_{name}"), getattr(self, f"flush_{name}")) for name in ORDER}
@@ -404,7 +394,9 @@ class Importer:
         Called before a batch is written (the days the rows counted on) and after (the days they count on).
         """
         if ids:
-            self.batch_dirty.update(dirtying.days_of(change, _rows(model, ids)))
+            span = id_range(ids)
+            rows = model.objects.filter(pk__in=ids) if span is None else model.objects.filter(pk__range=span)
+            self.batch_dirty.update(dirtying.days_of(change, rows))
 
     def note_moments(self, change: str, moments: list[datetime | date | None]) -> None:
         """Add the days of these moments, by the rule a service gives them to (a move, a reply, spend)."""
@@ -412,35 +404,13 @@ class Importer:
             self.batch_dirty.update(dirtying.days_of(change, moments))
 
     def write_history(
-        self,
-        model: type[models.Model],
-        now: datetime,
-        created: Iterable[tuple[int, Mapping[str, Any]]],
-        changed: Iterable[models.Model],
+        self, model: type[models.Model], now: datetime, created: list[int], changed: list[int]
     ) -> None:
-        """Write a "+" historical row for each created record and a "~" one for each changed record, in one
-        insert: the rows simple-history writes when a service saves the record (`history_date` the
-        moment of the write; no `history_user`, as an import has no request)."""
-        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            return
-        history = model.history.model  # type: ignore[attr-defined]
-        if model not in self._history_defaults:
-            self._history_defaults[model] = {
-                field.attname: field.get_default() for field in history.tracked_fields
-            }
-        defaults = self._history_defaults[model]
-        names = list(defaults)
-        stamp = {"history_date": now, "history_change_reason": None, "history_user_id": None}
-        rows: list[dict[str, Any]] = []
-        for pk, values in created:
-            row = {**defaults, **values, **stamp, "history_type": "+"}
-            row["id"] = pk
-            rows.append(row)
-        for record in changed:
-            row = {name: getattr(record, name) for name in names}
-            row.update(stamp, history_type="~")
-            rows.append(row)
-        self.insert(history, rows)
+        """The change history of the batch's created and changed records, as their services' saves write it
+        (one "+" or "~" row each, dated at the batch's write, with no user: an import has no request)."""
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            copy_to_history(model, created, "+", now)
+            copy_to_history(model, changed, "~", now)
 
     def insert(
         self, model: type[models.Model], rows: list[dict[str, Any]], *, returning: bool = False
@@ -466,7 +436,7 @@ class Importer:
         model.objects.bulk_update(batch.changed, fields)
         row_model.objects.filter(**{f"{parent}__in": batch.replace}).delete()
         self.insert(row_model, [row for parent_id, rows in batch.rows for row in row_dicts(parent_id, rows)])
-        self.write_history(model, batch.now, zip(new_ids, batch.new, strict=True), batch.changed)
+        self.write_history(model, batch.now, new_ids, [record.pk for record in batch.changed])
         updated = len({record.pk for record in batch.changed} | set(batch.replace))
         self.count(type_name, created=len(batch.new), updated=updated, unchanged=batch.unchanged)
         return new_ids
@@ -696,7 +666,7 @@ class Importer:
         Company.objects.bulk_update(changed, ["name", "created_at", "churned_at", "churn_reason", "version"])
         churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
         self.note_records("customers", Company, [*churn_changed, *churned_new])
-        self.write_history(Company, now, zip(new_ids, new, strict=True), changed)
+        self.write_history(Company, now, new_ids, [company.pk for company in changed])
         self.count(
             "company", created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed)
         )
@@ -835,7 +805,7 @@ class Importer:
             ],
         )
         self.note_records("contacts", Contact, [*changed_ids, *new_ids])
-        self.write_history(Contact, now, zip(new_ids, new, strict=True), changed)
+        self.write_history(Contact, now, new_ids, changed_ids)
         self.count("contact", created=len(new), updated=len(changed), unchanged=unchanged)
 
     # -- pipelines and deals --------------------------------------------------------------------
