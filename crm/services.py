@@ -5,6 +5,7 @@ Each function is atomic, keyword-only, and marks the KPI days its change touches
 and the importer all come through here.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -501,19 +502,38 @@ def user_set_team(*, user: User, team: Team | None) -> User:
 
 @transaction.atomic
 def user_sync_role_group(*, user: User) -> User:
-    """Put the user in the group named after their role and take them out of the other roles' groups.
+    """Put the user in the group named after their role and take them out of the other roles' groups
+    (`users_sync_role_groups` for one user)."""
+    users_sync_role_groups([user])
+    return user
+
+
+@transaction.atomic
+def users_sync_role_groups(users: Iterable[User]) -> None:
+    """Put each user in the group named after their role and take them out of the other roles' groups.
 
     The groups carry the role's model permissions in the admin, so they must follow the role. Groups
     not named after a role (added by hand) are left alone. A missing role group is created empty: it
-    grants nothing until an admin gives it permissions, rather than failing the user's save.
+    grants nothing until an admin gives it permissions, rather than failing the user's save. A few
+    queries whatever the number of users, so the importer syncs a whole batch with it.
     """
-    role_groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
-    stale = [group for name, group in role_groups.items() if name != user.role]
-    if stale:
-        user.groups.remove(*stale)
-    group = role_groups.get(user.role) or Group.objects.get_or_create(name=user.role)[0]
-    user.groups.add(group)
-    return user
+    roles = {user.pk: user.role for user in users}
+    if not roles:
+        return
+    groups = dict(Group.objects.filter(name__in=Role.values).values_list("name", "pk"))
+    for role in set(roles.values()) - set(groups):
+        groups[role] = Group.objects.get_or_create(name=role)[0].pk
+    through = User.groups.through
+    wanted = {(user_id, groups[role]) for user_id, role in roles.items()}
+    have = set(through.objects.filter(user_id__in=roles, group_id__in=groups.values())
+               .values_list("user_id", "group_id"))
+    stale: dict[int, list[int]] = {}
+    for user_id, group_id in have - wanted:
+        stale.setdefault(group_id, []).append(user_id)
+    for group_id, user_ids in stale.items():
+        through.objects.filter(group_id=group_id, user_id__in=user_ids).delete()
+    through.objects.bulk_create([through(user_id=user_id, group_id=group_id)
+                                 for user_id, group_id in sorted(wanted - have)])
 
 
 def user_set_language(*, user: User, language: str) -> User:

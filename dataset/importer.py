@@ -6,8 +6,12 @@ the database. Small tables (teams, users, pipelines, stages, campaigns, surveys,
 live in dicts; the large ones are resolved per batch with one query per referenced table.
 
 The importer bypasses the services for speed, so it sets their derived fields itself (base
-amount, current stage, stage exits, first response, SLA due times, ticket status, role groups)
-and marks the same KPI dirty days, old and new, for every record it creates or changes.
+amount, current stage, stage exits, first response, SLA due times, ticket status) and writes in
+bulk. What the services' rules decide it does not restate: the KPI days a batch dirties come from
+the KPI engine's rules (`core.dirtying`), asked about the batch's rows before and after it is
+written, or given the moments a service would give them (a stage move, a reply, a resolution);
+role groups are synced by `crm.services.users_sync_role_groups`; and every created or changed
+record with a change history gets the historical row a service's save would have written.
 Records whose stored values already equal the file's are left alone and mark nothing.
 """
 
@@ -22,13 +26,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import dirtying
 from crm.models import (
     Campaign,
     CampaignChannel,
@@ -48,10 +51,11 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.services import users_sync_role_groups
 from dataset import fields as f
 from dataset.fields import RecordError
-from dataset.sql import BulkInserter, ids_by_key
-from kpis.dirty import DirtySet, business_zone
+from dataset.sql import BulkInserter, copy_to_history, id_range, ids_by_key
+from kpis.dirty import DirtySet
 from kpis.models import DirtyDay
 from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage, TicketStatus
 from support.services import sla_hours
@@ -229,12 +233,61 @@ def _row_key(type_name: str, external_id: str | None, pk: int) -> str:
     return external_id if external_id is not None else f"{type_name}-{pk}"
 
 
+def _stage_moves(
+    deal: Deal, values: Mapping[str, Any], old: list[tuple[Any, ...]], entries: list[tuple[Any, ...]]
+) -> list[datetime] | None:
+    """The moments of the moves that take the stored open deal on through stages to the file's, when that is
+    all that changed (what `deal_move_stage` does, one move at a time); None when anything else changed."""
+    last = len(old) - 1
+    if deal.status != OPEN or last < 0 or len(entries) <= len(old):
+        return None
+    if entries[:last] != old[:last] or entries[last][:2] != old[last][:2] or old[last][2] is not None:
+        return None
+    if any(getattr(deal, name) != value for name, value in values.items() if name != "stage_id"):
+        return None
+    return [entered_at for _stage, entered_at, _exited in entries[len(old) :]]
+
+
+# A ticket's fields that only `ticket_update` changes (and its creation, which no service changes): every day
+# the ticket counts on is re-counted when one of them changes.
+TICKET_DESCRIPTION = ("subject", "contact_id", "assignee_id", "priority", "channel", "created_at")
+
+
+def _ticket_moments(before: tuple[datetime | None, datetime | None], ticket: Ticket) -> list[datetime | None]:
+    """The moments a service marks for a ticket's new first response or resolution: a resolution's old and
+    new moments (`ticket_resolve`, `ticket_reopen`); a first response's old and new moments with the
+    resolution's (`ticket_add_message`)."""
+    first_response_at, resolved_at = before
+    moments: list[datetime | None] = []
+    if ticket.resolved_at != resolved_at:
+        moments += [resolved_at, ticket.resolved_at]
+    if ticket.first_response_at != first_response_at:
+        moments += [first_response_at, ticket.first_response_at, resolved_at, ticket.resolved_at]
+    return moments
+
+
+def _reply_wait_changes(old: list[tuple[Any, ...]], new: list[tuple[Any, ...]]) -> list[datetime]:
+    """The moments of the messages whose `waiting_since` changed, as `thread_refresh_waits` reports them:
+    a message new to the thread had none, and one the file leaves out loses the one it had."""
+    stored: dict[tuple[Any, ...], list[datetime | None]] = defaultdict(list)
+    for *message, waiting_since in old:
+        stored[tuple(message)].append(waiting_since)
+    moments = []
+    for *message, waiting_since in new:
+        waits = stored.get(tuple(message))
+        if waiting_since != (waits.pop() if waits else None):
+            moments.append(message[0])
+    moments += [message[0] for message, waits in stored.items() for wait in waits if wait is not None]
+    return moments
+
+
 class Importer:
     """Parses, validates and writes one file; collects bad lines instead of stopping at the first."""
 
     def __init__(self) -> None:
         self.result = ImportResult()
         self.dirty = DirtySet()
+        self.batch_dirty = DirtySet()
         self.errors: list[tuple[int, str]] = []
         self.error_count = 0
         self.failed: dict[tuple[str, str], int] = {}
@@ -245,7 +298,6 @@ class Importer:
         self._caches: dict[str, dict[str, Any]] = {}
         self._sla: dict[str, tuple[timedelta, timedelta]] = {}
         self._inserters: dict[type[models.Model], BulkInserter] = {}
-        self.zone = business_zone()
         self.handlers: dict[
             str, tuple[Callable[[Mapping[str, Any], int], _Item], Callable[[list[_Item]], None]]
         ] = {name: (getattr(self, f"parse_{name}"), getattr(self, f"flush_{name}")) for name in ORDER}
@@ -304,6 +356,7 @@ class Importer:
         items, type_name = self.batch, self.batch_type
         assert type_name is not None
         self.batch, self.batch_keys, self.batch_type = [], set(), None
+        self.batch_dirty = DirtySet()
         try:
             with transaction.atomic():
                 self.handlers[type_name][1](items)
@@ -315,6 +368,9 @@ class Importer:
                 % {"first": items[0].line, "last": items[-1].line, "error": str(exc)[:300]},
             )
             self._caches.clear()
+            return
+        # DirtyDay rows are append-only, so the batches' days are saved together, once, by import_dataset.
+        self.dirty.update(self.batch_dirty)
 
     def error(self, line: int, reason: str) -> None:
         self.error_count += 1
@@ -332,14 +388,29 @@ class Importer:
         if len(self.failed) < MAX_REMEMBERED_FAILURES:
             self.failed.setdefault((type_name, item.key), item.line)
 
-    def mark(self, family: str, *moments: datetime | date | None) -> None:
-        """`DirtySet.add` without its per-call checks and zone lookup: it runs for every timestamp."""
-        pairs, zone = self.dirty.pairs, self.zone
-        for moment in moments:
-            if moment is not None:
-                pairs.add(
-                    (family, moment.astimezone(zone).date() if isinstance(moment, datetime) else moment)
-                )
+    def note_records(self, change: str, model: type[models.Model], ids: list[int]) -> None:
+        """Add the days these stored rows count on now, by the KPI engine's rule for `change`, to the batch's.
+
+        Called before a batch is written (the days the rows counted on) and after (the days they count on).
+        """
+        if ids:
+            span = id_range(ids)
+            rows = model.objects.filter(pk__in=ids) if span is None else model.objects.filter(pk__range=span)
+            self.batch_dirty.update(dirtying.days_of(change, rows))
+
+    def note_moments(self, change: str, moments: list[datetime | date | None]) -> None:
+        """Add the days of these moments, by the rule a service gives them to (a move, a reply, spend)."""
+        if moments:
+            self.batch_dirty.update(dirtying.days_of(change, moments))
+
+    def write_history(
+        self, model: type[models.Model], now: datetime, created: list[int], changed: list[int]
+    ) -> None:
+        """The change history of the batch's created and changed records, as their services' saves write it
+        (one "+" or "~" row each, dated at the batch's write, with no user: an import has no request)."""
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            copy_to_history(model, created, "+", now)
+            copy_to_history(model, changed, "~", now)
 
     def insert(
         self, model: type[models.Model], rows: list[dict[str, Any]], *, returning: bool = False
@@ -357,14 +428,18 @@ class Importer:
         row_model: type[models.Model],
         parent: str,
         row_dicts: Callable[[int, list[tuple[Any, ...]]], Iterable[dict[str, Any]]],
-    ) -> None:
-        """Insert the batch's new records, update the changed ones, replace the rows that differ, and count."""
-        batch.rows.extend(zip(self.insert(model, batch.new, returning=True), batch.new_rows, strict=True))
+    ) -> list[int]:
+        """Insert the batch's new records, update the changed ones, replace the rows that differ, write their
+        change history, and count; returns the new records' ids."""
+        new_ids = self.insert(model, batch.new, returning=True)
+        batch.rows.extend(zip(new_ids, batch.new_rows, strict=True))
         model.objects.bulk_update(batch.changed, fields)
         row_model.objects.filter(**{f"{parent}__in": batch.replace}).delete()
         self.insert(row_model, [row for parent_id, rows in batch.rows for row in row_dicts(parent_id, rows)])
+        self.write_history(model, batch.now, new_ids, [record.pk for record in batch.changed])
         updated = len({record.pk for record in batch.changed} | set(batch.replace))
         self.count(type_name, created=len(batch.new), updated=updated, unchanged=batch.unchanged)
+        return new_ids
 
     def count(self, type_name: str, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         self.result.counts[type_name] += created + updated + unchanged
@@ -545,28 +620,8 @@ class Importer:
         batch = [*existing.values(), *new]
         for user in new:
             users[user.username] = user.pk
-        self._sync_role_groups(batch)
+        users_sync_role_groups(batch)
         self.count("user", created=len(new), updated=len(changed), unchanged=unchanged)
-
-    @staticmethod
-    def _sync_role_groups(users: list[User]) -> None:
-        """Each user is in exactly the Django group named after their role (among the role groups)."""
-        groups = dict(Group.objects.filter(name__in=ROLES).values_list("name", "pk"))
-        for role in ROLES:
-            if role not in groups:
-                groups[role] = Group.objects.get_or_create(name=role)[0].pk
-        through = User.groups.through
-        wanted = {(u.pk, groups[u.role]) for u in users}
-        have = set(
-            through.objects.filter(
-                user_id__in=[u.pk for u in users], group_id__in=groups.values()
-            ).values_list("user_id", "group_id")
-        )
-        stale = have - wanted
-        if stale:
-            for user_id, group_id in stale:
-                through.objects.filter(user_id=user_id, group_id=group_id).delete()
-        through.objects.bulk_create([through(user_id=u, group_id=g) for u, g in wanted - have])
 
     # -- companies, campaigns, contacts ---------------------------------------------------------
 
@@ -589,33 +644,29 @@ class Importer:
         )
 
     def flush_company(self, items: list[_Item]) -> None:
+        """Names and creation times move no KPI day (customers are counted by id, from their deals and
+        churn); a churn set, moved or cleared is marked as `customer_set_churn` marks it."""
         existing = self.existing(Company, "company", (i.key for i in items))
-        new, changed, churn_moved = [], [], []
-        add = self.mark
+        now = timezone.now()
+        new, changed, churn_changed = [], [], []
         for item in items:
             values = item.data
             company = existing.get(item.key)
             if company is None:
                 new.append({"external_id": item.key, **values})
-                add("customers", values["churned_at"])
                 continue
-            old_churn = company.churned_at
+            churn = (company.churned_at, company.churn_reason)
             if _apply(company, values):
                 company.version += 1
                 changed.append(company)
-                add("customers", old_churn, company.churned_at)
-                if old_churn != company.churned_at:
-                    churn_moved.append(company.pk)
-        self.insert(Company, new)
+                if churn != (company.churned_at, company.churn_reason):
+                    churn_changed.append(company.pk)
+        self.note_records("customers", Company, churn_changed)
+        new_ids = self.insert(Company, new, returning=True)
         Company.objects.bulk_update(changed, ["name", "created_at", "churned_at", "churn_reason", "version"])
-        if churn_moved:  # churn counts only after the first win, so that day is recomputed too
-            for first_won in (
-                Deal.objects.filter(company_id__in=churn_moved, status=WON)
-                .values("company_id")
-                .annotate(first=Min("closed_at"))
-                .values_list("first", flat=True)
-            ):
-                add("customers", first_won)
+        churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
+        self.note_records("customers", Company, [*churn_changed, *churned_new])
+        self.write_history(Company, now, new_ids, [company.pk for company in changed])
         self.count(
             "company", created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed)
         )
@@ -651,10 +702,10 @@ class Importer:
             .values_list("campaign_id", "date", "amount")
         ):
             old_spend[campaign_id].append((spent_on, amount))
-        new, changed, replace, channel_moved = [], [], [], []
+        new, changed, replace = [], [], []
         spend_rows: list[dict[str, Any]] = []
         pending: list[tuple[Campaign, list[tuple[Any, Decimal]]]] = []
-        add = self.mark
+        spend_dates: list[date] = []  # of the entries added or removed, as the spend services mark them
         unchanged = 0
         for item in items:
             spend = item.data["spend"]
@@ -664,9 +715,8 @@ class Importer:
                 campaign = Campaign(external_id=item.key, **values)
                 new.append(campaign)
                 pending.append((campaign, spend))
-                add("campaigns", *(d for d, _a in spend))
+                spend_dates.extend(d for d, _a in spend)
                 continue
-            old_channel = campaign.channel
             fields_changed = _apply(campaign, values)
             spend_changed = sorted(spend, key=lambda s: s[0]) != old_spend.get(campaign.pk, [])
             if fields_changed:
@@ -674,10 +724,8 @@ class Importer:
             if spend_changed:
                 replace.append(campaign.pk)
                 pending.append((campaign, spend))
-                add("campaigns", *(d for d, _a in old_spend.get(campaign.pk, [])), *(d for d, _a in spend))
-            if old_channel != campaign.channel:
-                channel_moved.append(campaign.pk)
-                add("campaigns", *(d for d, _a in old_spend.get(campaign.pk, [])))
+                stored, given = Counter(old_spend.get(campaign.pk, [])), Counter(spend)
+                spend_dates.extend(d for d, _a in ((stored - given) + (given - stored)).elements())
             if not (fields_changed or spend_changed):
                 unchanged += 1
         Campaign.objects.bulk_create(new)
@@ -686,13 +734,8 @@ class Importer:
         for campaign, spend in pending:
             spend_rows.extend({"campaign_id": campaign.pk, "date": d, "amount": a} for d, a in spend)
         self.insert(CampaignSpend, spend_rows)
-        if channel_moved:  # leads are counted per channel
-            add(
-                "campaigns",
-                *Contact.objects.filter(source_campaign_id__in=channel_moved)
-                .values_list("created_at", flat=True)
-                .iterator(),
-            )
+        # A name or channel moves no day (campaign KPIs are broken down by id), as `campaign_update` says.
+        self.note_moments("spend_dates", spend_dates)
         for campaign in new:
             campaigns[item_key(campaign, "campaign")] = campaign.pk
         self.count(
@@ -722,9 +765,9 @@ class Importer:
     def flush_contact(self, items: list[_Item]) -> None:
         companies = self.lookup(Company, "company", {i.data["company"] for i in items})
         existing = self.existing(Contact, "contact", (i.key for i in items))
-        new, changed, moved = [], [], []
+        now = timezone.now()
+        new, changed = [], []
         unchanged = 0
-        add = self.mark
         for item in items:
             values = dict(item.data)
             try:
@@ -735,20 +778,15 @@ class Importer:
             contact = existing.get(item.key)
             if contact is None:
                 new.append({"external_id": item.key, **values})
-                add("campaigns", values["created_at"])
-                add("customers", values["churned_at"])
                 continue
-            old = (contact.created_at, contact.churned_at, contact.company_id)
             if _apply(contact, values):
                 contact.version += 1
                 changed.append(contact)
-                add("campaigns", old[0], contact.created_at)
-                add("customers", old[1], contact.churned_at)
-                if old[1] != contact.churned_at or old[2] != contact.company_id:
-                    moved.append(contact.pk)
             else:
                 unchanged += 1
-        self.insert(Contact, new)
+        changed_ids = [contact.pk for contact in changed]
+        self.note_records("contacts", Contact, changed_ids)
+        new_ids = self.insert(Contact, new, returning=True)
         Contact.objects.bulk_update(
             changed,
             [
@@ -766,23 +804,9 @@ class Importer:
                 "version",
             ],
         )
-        if moved:  # the customer behind the contact's won deals changed: recompute those deals' days
-            self._deal_days(Deal.objects.filter(contact_id__in=moved, status=WON))
+        self.note_records("contacts", Contact, [*changed_ids, *new_ids])
+        self.write_history(Contact, now, new_ids, changed_ids)
         self.count("contact", created=len(new), updated=len(changed), unchanged=unchanged)
-
-    def _deal_days(self, deals: models.QuerySet) -> None:
-        """Mark every day these stored deals count on, as `deal_dirty_days` would."""
-        add = self.mark
-        ids = []
-        for pk, status, created_at, closed_at in deals.values_list("pk", "status", "created_at", "closed_at"):
-            ids.append(pk)
-            add("deals", created_at, closed_at)
-            if status == WON:
-                add("customers", closed_at)
-        for entered_at, exited_at in (
-            DealStageEntry.objects.filter(deal_id__in=ids).values_list("entered_at", "exited_at").iterator()
-        ):
-            add("stages", entered_at, exited_at)
 
     # -- pipelines and deals --------------------------------------------------------------------
 
@@ -879,13 +903,7 @@ class Importer:
             Stage.objects.bulk_update(updated, ["name", "position", "probability"])
             for stage in new:
                 stages[stage.external_id] = (stage.pk, pipeline_id)
-            if reprobed:  # the weighted pipeline changes over the whole history of these stages
-                for entered_at, exited_at in (
-                    DealStageEntry.objects.filter(stage_id__in=reprobed)
-                    .values_list("entered_at", "exited_at")
-                    .iterator()
-                ):
-                    self.mark("stages", entered_at, exited_at)
+            self.note_records("stages", Stage, reprobed)  # as `stage_set_probability` marks a new probability
             changed = changed or bool(new or updated)
             self.count(
                 "pipeline",
@@ -923,6 +941,39 @@ class Importer:
                 _("a won deal in %(currency)s needs an “exchange_rate” to %(base)s")
                 % {"currency": currency, "base": self.base_currency}
             )
+        entries = self._stage_history(record, pipeline_id, created_at, closed_at)
+        lost_reason = f.text(record, "lost_reason", 200)
+        return _Item(
+            line,
+            ext,
+            {
+                "title": f.text(record, "title", 200, required=True, blank=False),
+                "pipeline_id": pipeline_id,
+                "stage_id": entries[-1][0],
+                "contact": f.key(record, "contact", required=True),
+                "company": f.key(record, "company"),
+                "owner_id": self.ref(self.cache("user"), "user", record, "owner"),
+                "amount": amount,
+                "currency": currency,
+                "exchange_rate": rate,
+                "amount_base": base_amount(amount, currency, rate),
+                "kind": f.choice(record, "kind", DEAL_KINDS, default=DEAL_KIND_DEFAULT),
+                "campaign_id": self.ref(self.cache("campaign"), "campaign", record, "campaign"),
+                "status": status,
+                "created_at": created_at,
+                "closed_at": closed_at,
+                "lost_reason_id": self.lost_reason_id(lost_reason)
+                if status == LOST and lost_reason
+                else None,
+                "entries": entries,
+            },
+        )
+
+    def _stage_history(
+        self, record: Mapping[str, Any], pipeline_id: int, created_at: datetime, closed_at: datetime | None
+    ) -> list[tuple[int, datetime, datetime | None]]:
+        """A deal's stage entries as (stage id, entered, exited): each is exited when the next is entered, the
+        last when the deal closed; in time order, in the deal's pipeline, from its creation to its close."""
         history = f.array(record, "stage_history")
         if not history:
             raise RecordError(_("“stage_history” needs at least one entry"))
@@ -955,48 +1006,12 @@ class Importer:
                 entries[-1][2] = entered_at
             entries.append([stage[0], entered_at, None])
         entries[-1][2] = closed_at
-        lost_reason = f.text(record, "lost_reason", 200)
-        return _Item(
-            line,
-            ext,
-            {
-                "title": f.text(record, "title", 200, required=True, blank=False),
-                "pipeline_id": pipeline_id,
-                "stage_id": entries[-1][0],
-                "contact": f.key(record, "contact", required=True),
-                "company": f.key(record, "company"),
-                "owner_id": self.ref(self.cache("user"), "user", record, "owner"),
-                "amount": amount,
-                "currency": currency,
-                "exchange_rate": rate,
-                "amount_base": base_amount(amount, currency, rate),
-                "kind": f.choice(record, "kind", DEAL_KINDS, default=DEAL_KIND_DEFAULT),
-                "campaign_id": self.ref(self.cache("campaign"), "campaign", record, "campaign"),
-                "status": status,
-                "created_at": created_at,
-                "closed_at": closed_at,
-                "lost_reason_id": self.lost_reason_id(lost_reason)
-                if status == LOST and lost_reason
-                else None,
-                "entries": [tuple(e) for e in entries],
-            },
-        )
-
-    def _add_deal_days(
-        self,
-        status: str,
-        created_at: datetime,
-        closed_at: datetime | None,
-        entries: Iterable[tuple[Any, datetime, datetime | None]],
-    ) -> None:
-        add = self.mark
-        add("deals", created_at, closed_at)
-        if status == WON:
-            add("customers", closed_at)
-        for _stage, entered_at, exited_at in entries:
-            add("stages", entered_at, exited_at)
+        return [(stage_id, entered_at, exited_at) for stage_id, entered_at, exited_at in entries]
 
     def flush_deal(self, items: list[_Item]) -> None:
+        """A deal that only moved on through stages marks the moves' moments, as `deal_move_stage` does;
+        any other change marks what the deal counted on before and counts on after, as `deal_update`,
+        `deal_close` and `deal_reopen` do; a new deal what it counts on, as `deal_create` does."""
         contacts = self.lookup(Contact, "contact", {i.data["contact"] for i in items})
         companies = self.lookup(Company, "company", {i.data["company"] for i in items})
         existing = self.existing(Deal, "deal", (i.key for i in items))
@@ -1008,6 +1023,8 @@ class Importer:
             ("stage_id", "entered_at", "exited_at"),
         )
         batch = _BatchWithRows(timezone.now())
+        moves: list[datetime | date | None] = []
+        rechecked: list[int] = []
         for item in items:
             values = dict(item.data)
             entries = values.pop("entries")
@@ -1017,18 +1034,19 @@ class Importer:
             except RecordError as exc:
                 self.fail_item("deal", item, exc)
                 continue
-            new_days = (values["status"], values["created_at"], values["closed_at"], entries)
             deal = existing.get(item.key)
             if deal is None:
-                self._add_deal_days(*new_days)
                 batch.add(item.key, values, entries)
                 continue
-            before = (deal.status, deal.created_at, deal.closed_at)
             old = old_entries.get(deal.pk, [])
+            moved = _stage_moves(deal, values, old, entries) if old != entries else None
             if batch.update(deal, values, old != entries, entries):
-                self._add_deal_days(*before, old)
-                self._add_deal_days(*new_days)
-        self.write_with_rows(
+                if moved is None:
+                    rechecked.append(deal.pk)
+                else:
+                    moves.extend(moved)
+        self.note_records("deals", Deal, rechecked)
+        new_ids = self.write_with_rows(
             "deal",
             Deal,
             batch,
@@ -1059,6 +1077,8 @@ class Importer:
                 for stage_id, entered_at, exited_at in entries
             ),
         )
+        self.note_records("deals", Deal, [*rechecked, *new_ids])
+        self.note_moments("stage_moves", moves)
 
     # -- tickets --------------------------------------------------------------------------------
 
@@ -1128,18 +1148,12 @@ class Importer:
             },
         )
 
-    def _add_ticket_days(
-        self,
-        created_at: datetime,
-        resolved_at: datetime | None,
-        first_response_at: datetime | None,
-        thread: Iterable[tuple[Any, ...]],
-    ) -> None:
-        add = self.mark
-        add("tickets", created_at, resolved_at, first_response_at)
-        add("replies", *(m[0] for m in thread if m[1] == AGENT and m[3]))
-
     def flush_ticket(self, items: list[_Item]) -> None:
+        """A new ticket marks what it counts on, as `ticket_create` does. A changed one marks the moments a
+        service gives for the same change: the replies whose wait changed and a first response that moved
+        (`ticket_add_message`), a resolution set, moved or cleared (`ticket_resolve`, `ticket_reopen`);
+        and, when its subject, contact, assignee, priority, channel or creation changed, every day it counts
+        on, before and after (`ticket_update`)."""
         contacts = self.lookup(Contact, "contact", {i.data["contact"] for i in items})
         existing = self.existing(Ticket, "ticket", (i.key for i in items))
         old_thread = _stored_rows(
@@ -1147,9 +1161,12 @@ class Importer:
             "ticket_id",
             [t.pk for t in existing.values()],
             ("at", "id"),
-            ("at", "author", "user_id", "public", "body"),
+            ("at", "author", "user_id", "public", "body", "waiting_since"),
         )
         batch = _BatchWithRows(timezone.now())
+        rechecked: list[int] = []
+        moments: list[datetime | date | None] = []
+        replies: list[datetime | date | None] = []
         for item in items:
             values = dict(item.data)
             messages, thread = values.pop("messages"), values.pop("thread")
@@ -1158,7 +1175,6 @@ class Importer:
             except RecordError as exc:
                 self.fail_item("ticket", item, exc)
                 continue
-            new_days = (values["created_at"], values["resolved_at"], values["first_response_at"], thread)
             ticket = existing.get(item.key)
             first_hours, resolution_hours = self.sla(values["priority"])
             due = {
@@ -1166,19 +1182,24 @@ class Importer:
                 "resolution_due_at": values["created_at"] + resolution_hours,
             }
             if ticket is None:
-                self._add_ticket_days(*new_days)
                 batch.add(item.key, {**values, **due}, messages)
                 continue
-            before = (ticket.created_at, ticket.resolved_at, ticket.first_response_at)
+            before = (ticket.first_response_at, ticket.resolved_at)
+            described = any(getattr(ticket, name) != values[name] for name in TICKET_DESCRIPTION)
             if values["status"] == TICKET_RESOLVED and ticket.status == TICKET_CLOSED:
                 values["status"] = TICKET_CLOSED
             if ticket.created_at == values["created_at"] and ticket.priority == values["priority"]:
                 due = {}  # due times are fixed when the ticket is created, by the policy then in force
             old = old_thread.get(ticket.pk, [])
-            if batch.update(ticket, {**values, **due}, old != thread, messages):
-                self._add_ticket_days(*before, old)
-                self._add_ticket_days(*new_days)
-        self.write_with_rows(
+            thread_changed = [message[:5] for message in old] != thread
+            if batch.update(ticket, {**values, **due}, thread_changed, messages):
+                if described:
+                    rechecked.append(ticket.pk)
+                moments.extend(_ticket_moments(before, ticket))
+                if thread_changed:
+                    replies.extend(_reply_wait_changes(old, messages))
+        self.note_records("tickets", Ticket, rechecked)
+        new_ids = self.write_with_rows(
             "ticket",
             Ticket,
             batch,
@@ -1212,6 +1233,9 @@ class Importer:
                 for at, author, user_id, public, body, waiting_since in messages
             ),
         )
+        self.note_records("tickets", Ticket, [*rechecked, *new_ids])
+        self.note_moments("ticket_moments", moments)
+        self.note_moments("reply_moments", replies)
 
     # -- surveys --------------------------------------------------------------------------------
 
@@ -1281,12 +1305,13 @@ class Importer:
         )
 
     def flush_invitation(self, items: list[_Item]) -> None:
+        """New and changed invitations mark their sending day and their answer's, as `invitation_create`
+        and `invitation_delete` do (before and after a change)."""
         contacts = self.lookup(Contact, "contact", {i.data["contact"] for i in items})
         tickets = self.lookup(Ticket, "ticket", {i.data["ticket"] for i in items})
         existing = self.existing(Invitation, "invitation", (i.key for i in items))
         new, changed = [], []
         unchanged = 0
-        add = self.mark
         for item in items:
             values = dict(item.data)
             try:
@@ -1297,17 +1322,17 @@ class Importer:
                 continue
             invitation = existing.get(item.key)
             if invitation is None:
-                add("surveys", values["sent_at"])
                 new.append({"external_id": item.key, **values})
                 continue
-            old_sent_at = invitation.sent_at
             if _apply(invitation, values):
                 changed.append(invitation)
-                add("surveys", old_sent_at, invitation.sent_at)
             else:
                 unchanged += 1
-        self.insert(Invitation, new)
+        changed_ids = [invitation.pk for invitation in changed]
+        self.note_records("invitations", Invitation, changed_ids)
+        new_ids = self.insert(Invitation, new, returning=True)
         Invitation.objects.bulk_update(changed, ["survey_id", "contact_id", "ticket_id", "sent_at"])
+        self.note_records("invitations", Invitation, [*changed_ids, *new_ids])
         self.count("invitation", created=len(new), updated=len(changed), unchanged=unchanged)
 
     def parse_response(self, record: Mapping[str, Any], line: int) -> _Item:
@@ -1353,23 +1378,20 @@ class Importer:
         return _Item(line, ext, values)
 
     def flush_response(self, items: list[_Item]) -> None:
+        """A new answer marks its day and its invitation's sending day, as `response_record` does; an answer
+        changed in place (same moment, same invitation) only its own day, as `response_edit` does; any
+        other change what it counted on before and counts on after."""
         contacts = self.lookup(Contact, "contact", {i.data["contact"] for i in items})
         tickets = self.lookup(Ticket, "ticket", {i.data["ticket"] for i in items})
         invitations = self.lookup(Invitation, "invitation", {i.data["invitation"] for i in items})
         existing = self.existing(Response, "response", (i.key for i in items))
-        old_invitations = {r.invitation_id for r in existing.values()}
-        sent = dict(
-            Invitation.objects.filter(pk__in={*invitations.values(), *old_invitations}).values_list(
-                "pk", "sent_at"
-            )
-        )
         taken = dict(
             Response.objects.filter(invitation_id__in=invitations.values()).values_list("invitation_id", "pk")
         )
         claimed: set[int] = set()
-        new, changed = [], []
+        new, changed, rechecked = [], [], []
+        answer_moments: list[datetime | date | None] = []
         unchanged = 0
-        add = self.mark
         for item in items:
             values = dict(item.data)
             response = existing.get(item.key)
@@ -1394,16 +1416,19 @@ class Importer:
             if invitation_id is not None:
                 claimed.add(invitation_id)
             if response is None:
-                add("surveys", values["answered_at"], sent.get(invitation_id))
                 new.append({"external_id": item.key, **values})
                 continue
-            before = (response.answered_at, sent.get(response.invitation_id))
+            in_place = (response.answered_at, response.invitation_id) == (values["answered_at"], invitation_id)
             if _apply(response, values):
                 changed.append(response)
-                add("surveys", *before, values["answered_at"], sent.get(invitation_id))
+                if in_place:
+                    answer_moments.append(response.answered_at)
+                else:
+                    rechecked.append(response.pk)
             else:
                 unchanged += 1
-        self.insert(Response, new)
+        self.note_records("responses", Response, rechecked)
+        new_ids = self.insert(Response, new, returning=True)
         Response.objects.bulk_update(
             changed,
             [
@@ -1417,6 +1442,8 @@ class Importer:
                 *SERVQUAL_FIELDS,
             ],
         )
+        self.note_records("responses", Response, [*rechecked, *new_ids])
+        self.note_moments("answer_moments", answer_moments)
         self.count("response", created=len(new), updated=len(changed), unchanged=unchanged)
 
 

@@ -22,6 +22,8 @@ MAX_ROWS_PER_STATEMENT = 500
 
 def _sqlite_datetime(value: datetime) -> str:
     """What Django's SQLite backend stores for USE_TZ=True: naive UTC as text ("+00:00" cut off)."""
+    if value.tzinfo is UTC:  # the file's timestamps mostly are: spare the conversion
+        return value.isoformat(" ")[:-6]
     return str(value.astimezone(UTC))[:-6]
 
 
@@ -204,3 +206,43 @@ def ids_by_key(model: type[models.Model], keys: list[str]) -> dict[str, int]:
             cursor.execute(f"{select} IN ({', '.join(['%s'] * len(chunk))})", chunk)
             found.update(cursor.fetchall())
     return found
+
+
+def id_range(ids: list[int]) -> tuple[int, int] | None:
+    """(lowest, highest) when the ids are consecutive and distinct, as a batch's new rows usually are."""
+    low, high = min(ids), max(ids)
+    return (low, high) if high - low + 1 == len(ids) == len(set(ids)) else None
+
+
+def copy_to_history(model: type[models.Model], ids: list[int], history_type: str, history_date: datetime) -> None:
+    """Write the historical row simple-history's save writes for each of these stored rows: every tracked
+    field as stored, the type ("+" created, "~" changed) and the date, no user and no change reason.
+
+    INSERT … SELECT copies the rows inside the database, a statement per batch: the values never come
+    back to Python, and the history is the stored row itself.
+    """
+    if not ids:
+        return
+    history = model.history.model  # type: ignore[attr-defined]
+    qn = connection.ops.quote_name
+    meta, history_meta = model._meta, history._meta
+    source = [meta.get_field(f.name).column for f in history.tracked_fields]
+    target = [history_meta.get_field(f.attname).column for f in history.tracked_fields]
+    target += [history_meta.get_field(name).column for name in
+               ("history_date", "history_type", "history_change_reason", "history_user")]
+    pk = qn(meta.pk.column)
+    head = (
+        f"INSERT INTO {qn(history_meta.db_table)} ({', '.join(qn(c) for c in target)}) "
+        f"SELECT {', '.join(qn(c) for c in source)}, %s, %s, NULL, NULL FROM {qn(meta.db_table)} WHERE {pk}"
+    )
+    stamp = [connection.ops.adapt_datetimefield_value(history_date), history_type]
+    with connection.cursor() as cursor:
+        span = id_range(ids)
+        if span is not None:
+            cursor.execute(f"{head} BETWEEN %s AND %s ORDER BY {pk}", [*stamp, *span])
+            return
+        step = max(1, min(MAX_ROWS_PER_STATEMENT * 4, _max_params() - len(stamp)))
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), step):
+            chunk = ordered[start : start + step]
+            cursor.execute(f"{head} IN ({', '.join(['%s'] * len(chunk))}) ORDER BY {pk}", [*stamp, *chunk])

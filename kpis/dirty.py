@@ -5,7 +5,7 @@ them through `core.dirtying`, and each rule answers a `DirtySet`, which writes i
 caller's transaction, so the next roll-up recomputes exactly those days.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from core.business_time import business_zone, local_day
 from kpis.models import DirtyDay
@@ -21,15 +21,21 @@ class DirtySet:
 
     def __init__(self) -> None:
         self.pairs: set[tuple[str, date]] = set()
+        self._zone: tzinfo | None = None
 
     def add(self, family: str, *moments: datetime | date | None) -> None:
+        """Add each moment's local day (a date as it is); None adds nothing."""
         if family not in FAMILIES:
             raise ValueError(f"unknown KPI family {family!r}")
+        # The zone is looked up once per set: a rule adds tens of thousands of moments for a batch.
+        zone = self._zone
+        if zone is None:
+            zone = self._zone = business_zone()
+        pairs = self.pairs
         for moment in moments:
             if moment is None:
                 continue
-            day = local_day(moment) if isinstance(moment, datetime) else moment
-            self.pairs.add((family, day))
+            pairs.add((family, moment.astimezone(zone).date() if isinstance(moment, datetime) else moment))
 
     def update(self, other: "DirtySet") -> None:
         self.pairs |= other.pairs

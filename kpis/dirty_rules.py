@@ -32,17 +32,18 @@ def deal_days(deals: QuerySet) -> DirtySet:
     won_ids: set[int] = set()
     won_companies: set[int] = set()
     won_contacts: set[int] = set()
+    moments: list[datetime | None] = []  # added at once: a batch of the importer has thousands
     for pk, created_at, closed_at, status, company_id, contact_id in deals.values_list(
             "pk", "created_at", "closed_at", "status", "company_id", "contact_id").iterator():
-        dirty.add("deals", created_at, closed_at)
+        moments += (created_at, closed_at)
         if status == DealStatus.WON:
             dirty.add("customers", closed_at)
             won_ids.add(pk)
             (won_companies if company_id else won_contacts).add(company_id or contact_id)
+    dirty.add("deals", *moments)
     entries = deals.filter(stage_entries__isnull=False).values_list(
         "stage_entries__entered_at", "stage_entries__exited_at")
-    for entered_at, exited_at in entries.iterator():
-        dirty.add("stages", entered_at, exited_at)
+    dirty.add("stages", *(moment for entry in entries.iterator() for moment in entry))
     if won_ids:
         dirty.update(_customer_first_win_days(deals, won_ids, won_companies, won_contacts))
     return dirty
@@ -88,8 +89,7 @@ def stage_days(stages: QuerySet) -> DirtySet:
     """A stage's win probability weights every stay in it, over all of history."""
     dirty = DirtySet()
     entries = stages.filter(entries__isnull=False).values_list("entries__entered_at", "entries__exited_at")
-    for entered_at, exited_at in entries.iterator():
-        dirty.add("stages", entered_at, exited_at)
+    dirty.add("stages", *(moment for entry in entries.iterator() for moment in entry))
     return dirty
 
 
@@ -158,9 +158,8 @@ def ticket_days(tickets: QuerySet) -> DirtySet:
     """A ticket counts on its creation, first response and resolution days, each public agent reply's day
     (reply waits), and the days of the survey answers about it (broken down by its assignee and channel)."""
     dirty = DirtySet()
-    for created_at, first_response_at, resolved_at in tickets.values_list(
-            "created_at", "first_response_at", "resolved_at").iterator():
-        dirty.add("tickets", created_at, first_response_at, resolved_at)
+    dirty.add("tickets", *(moment for row in tickets.values_list(
+        "created_at", "first_response_at", "resolved_at").iterator() for moment in row))
     replies = public_agent_replies().filter(ticket__in=tickets)
     dirty.add("replies", *replies.values_list("at", flat=True))
     dirty.add("surveys", *tickets.filter(survey_responses__isnull=False)

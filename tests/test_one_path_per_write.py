@@ -13,9 +13,8 @@ the same:
 - dirty KPI days: the set of `DirtyDay` (family, day) pairs.
 
 The expected values are written out by hand below, so each case also documents the rule
-(`kpis/dirty_rules.py`) for that change. The importer is held to the same expectations; for the
-changes in IMPORTER_GAPS it does not meet them yet (no change history, and its own dirty-day sets), so
-those cases are listed there instead of run.
+(`kpis/dirty_rules.py`) for that change. The importer is held to the same expectations: it writes in
+bulk, but through the same dirty-day rules and with the same change history.
 
 The clock is fixed at NOW (Wednesday 2025-03-05 12:00 UTC) so that "now" is the same moment whichever
 entry point stamps it; the fixture's records were made on Monday 2025-03-03 (T0) and a won deal closed
@@ -886,12 +885,7 @@ CHANGES["survey_response"] = Change(
 
 # -- the test ------------------------------------------------------------------------------------------
 
-# The importer writes the same rows but, for these changes, not yet the same history (its writes are bulk)
-# nor the same dirty days as the services' rules; their cases join the matrix once it goes through
-# kpis/dirty_rules and simple-history's bulk helpers. Each is a named gap, not a pass.
-IMPORTER_GAPS = frozenset(name for name, change in CHANGES.items() if name != "survey_response")
-CASES = [(name, entry) for name, change in CHANGES.items() for entry in ENTRY_POINTS
-         if entry in change.via and not (entry == "import" and name in IMPORTER_GAPS)]
+CASES = [(name, entry) for name, change in CHANGES.items() for entry in ENTRY_POINTS if entry in change.via]
 
 
 def test_every_change_is_offered_by_at_least_two_entry_points():
