@@ -482,6 +482,13 @@ def contact_email_reply_record(*, answered: Activity, subject: str, body: str, m
     return reply
 
 
+def contact_email_bounced(*, message_id: str, error: str) -> bool:
+    """A delivery report says a rep's email never arrived: it is `failed` with the receiving server's answer
+    (an email entry has no separate bounced state). False when no email of ours has this Message-ID."""
+    return Activity.objects.filter(message_id=message_id, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT
+                                   ).update(delivery_status=EmailDelivery.FAILED, delivery_error=error[:2000]) > 0
+
+
 @transaction.atomic
 def task_set_done(*, task: Activity, done: bool, at: datetime | None = None) -> Activity:
     """Tick a task off (or back on); activities are not KPI inputs, so no day is marked."""

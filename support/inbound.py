@@ -34,6 +34,21 @@ ANY_TAG = re.compile(r"<[^>]*>")
 BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 
+@dataclass(frozen=True)
+class Bounce:
+    """A delivery report (RFC 3464) saying that an email we sent could not be delivered."""
+
+    original_message_id: str  # the Message-ID of our email, from the report's copy of its headers
+    recipient: str
+    status: str  # the enhanced status code, 5.1.1 for an unknown mailbox
+    diagnostic: str  # what the receiving server answered
+
+    @property
+    def reason(self) -> str:
+        return " ".join(part for part in (self.status, self.diagnostic, self.recipient and f"({self.recipient})")
+                        if part)
+
+
 class MalformedEmailError(ValueError):
     """The bytes are not an email that can be filed; the message says why."""
 
@@ -50,6 +65,7 @@ class ReadEmail:
     automatic: str = ""  # why it is an automatic message (an auto-reply, a list, a bounce), else empty
     headers: dict[str, str] = field(default_factory=dict)
     attachments: list[IncomingFile] = field(default_factory=list)
+    bounce: Bounce | None = None  # set for a report that one of our emails failed for good
 
     @property
     def ticket_number(self) -> int | None:
@@ -83,6 +99,38 @@ def automatic_reason(message: EmailMessage) -> str:
     if _header(message, "Return-Path") == "<>":
         return "empty return path (a bounce)"
     return ""
+
+
+def _delivery_status_parts(report: EmailMessage) -> tuple[list[EmailMessage], EmailMessage | None]:
+    """The report's per-recipient field blocks and its copy of the original email's headers (or whole email)."""
+    blocks: list[EmailMessage] = []
+    original = None
+    for part in report.walk():
+        content_type = part.get_content_type()
+        if content_type == "message/delivery-status":
+            blocks = [block for block in part.get_payload() if "Action" in block]
+        elif content_type == "message/rfc822" and original is None:
+            original = part.get_payload(0)
+        elif content_type == "text/rfc822-headers" and original is None:
+            original = message_from_bytes(part.get_content().encode("utf-8", "replace"), policy=policy.default)
+    return blocks, original
+
+
+def bounce_of(message: EmailMessage) -> Bounce | None:
+    """The permanent failure a delivery report tells of, or None (not a report, only a delay, or no copy of
+    the original's Message-ID to tell which email failed)."""
+    if message.get_content_type() != "multipart/report" or \
+            str(message.get_param("report-type", "")).lower() != "delivery-status":
+        return None
+    blocks, original = _delivery_status_parts(message)
+    failed = next((block for block in blocks if _header(block, "Action").lower() == "failed"), None)
+    original_ids = _message_ids(_header(original, "Message-ID")) if original is not None else []
+    if failed is None or not original_ids:
+        return None
+    recipient = _header(failed, "Final-Recipient").partition(";")[2].strip()
+    diagnostic = _header(failed, "Diagnostic-Code").partition(";")[2].strip()
+    return Bounce(original_message_id=original_ids[0], recipient=recipient[:254],
+                  status=_header(failed, "Status")[:20], diagnostic=diagnostic[:500])
 
 
 def _text_of(message: EmailMessage) -> str:
@@ -158,7 +206,7 @@ def read_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> ReadEm
             message_id=(_message_ids(_header(message, "Message-ID")) or [""])[0],
             answers=[*in_reply_to, *reversed(references)], recipients=recipients, text=_text_of(message),
             automatic=automatic_reason(message),
-            attachments=attachments_of(message, max_bytes=max_attachment_bytes),
+            attachments=attachments_of(message, max_bytes=max_attachment_bytes), bounce=bounce_of(message),
         )
     except MalformedEmailError:
         raise

@@ -3,6 +3,7 @@
 Keeps the derived fields (first response, SLA due times) and marks the KPI days each change touches.
 """
 
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -21,9 +22,9 @@ from core.concurrency import check_version
 from core.dirtying import DaySet
 from crm import selectors as crm_selectors
 from crm.models import Contact, User
-from crm.services import contact_create, contact_email_reply_record
+from crm.services import contact_create, contact_email_bounced, contact_email_reply_record
 from support.attachments import IncomingFile, head_of, limit_bytes, sniff_type
-from support.inbound import MalformedEmailError, ReadEmail, new_text, read_email, token_of
+from support.inbound import Bounce, MalformedEmailError, ReadEmail, new_text, read_email, token_of
 from support.models import (
     DEFAULT_SLA_HOURS,
     RESOLVED_STATUSES,
@@ -44,6 +45,7 @@ from support.threads import reply_waiting_since
 
 # Errors kept on a message are the mail server's answer; anything longer is cut.
 DELIVERY_ERROR_MAX_CHARS = 2000
+logger = logging.getLogger(__name__)
 
 
 def sla_hours(priority: str) -> tuple[int, int]:
@@ -393,6 +395,36 @@ FILED_ON_TIMELINE = gettext_noop("an answer to a rep's email: on the contact's t
 IGNORED_AUTOMATIC = gettext_noop("an automatic message (auto-reply, mailing list or bounce)")
 IGNORED_OWN = gettext_noop("sent from our own support address (a loop)")
 IGNORED_DUPLICATE = gettext_noop("a message with this Message-ID is on a ticket already")
+IGNORED_BOUNCE = gettext_noop("a delivery report: our email bounced")
+IGNORED_BOUNCE_UNKNOWN = gettext_noop("a delivery report about an email we did not send")
+UNFILED_RATE_LIMITED = gettext_noop("too many new tickets from this sender in the last hour (a loop?)")
+
+
+def _record_bounce(inbound: InboundEmail, bounce: Bounce) -> InboundEmail:
+    """A report that one of our emails failed for good: the reply (or a rep's email) it names is marked bounced
+    with the receiving server's answer; the report is kept as ignored, beside the reply's ticket."""
+    message = TicketMessage.objects.select_related("ticket").filter(message_id=bounce.original_message_id).first()
+    if message is not None:
+        TicketMessage.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.BOUNCED,
+                                                           delivery_error=bounce.reason[:DELIVERY_ERROR_MAX_CHARS])
+        inbound.ticket, inbound.message, reason = message.ticket, message, IGNORED_BOUNCE
+    elif contact_email_bounced(message_id=bounce.original_message_id, error=bounce.reason):
+        reason = IGNORED_BOUNCE
+    else:
+        reason = IGNORED_BOUNCE_UNKNOWN
+    logger.info("delivery report %s: %s bounced: %s", inbound.mailbox_key, bounce.original_message_id, bounce.reason)
+    inbound.status, inbound.reason = InboundStatus.IGNORED, reason
+    inbound.save()
+    return inbound
+
+
+def _too_many_new_tickets(sender: str, received_at: datetime) -> bool:
+    """Whether `sender` opened CRM_INBOUND_NEW_TICKETS_PER_HOUR email tickets in the hour before `received_at`:
+    a loop with a mail robot that sends no auto-reply headers, or a flood. The mail is kept unfiled."""
+    return InboundEmail.objects.filter(
+        sender__iexact=sender, status=InboundStatus.FILED, reason__in=[FILED_NEW, FILED_NEW_AFTER_OLD],
+        received_at__gt=received_at - timedelta(hours=1), received_at__lte=received_at,
+    ).count() >= settings.CRM_INBOUND_NEW_TICKETS_PER_HOUR
 
 
 def _own_address(address: str) -> bool:
@@ -483,6 +515,8 @@ def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -
         return inbound
     inbound.sender, inbound.subject, inbound.text = mail.sender[:254], mail.subject, mail.text
     inbound.header_message_id = mail.message_id
+    if mail.bounce is not None:
+        return _record_bounce(inbound, mail.bounce)
     reason = _ignore_reason(mail)
     if reason:
         inbound.status, inbound.reason = InboundStatus.IGNORED, reason[:300]
@@ -497,6 +531,11 @@ def inbound_email_file(*, raw: bytes, received_at: datetime, mailbox_key: str) -
         inbound.save()
         return inbound
     ticket, how = _ticket_answered(mail)
+    if ticket is None and _too_many_new_tickets(mail.sender, received_at):
+        inbound.status, inbound.reason = InboundStatus.UNFILED, UNFILED_RATE_LIMITED
+        inbound.save()
+        logger.warning("email %s from %s kept unfiled: %s", mailbox_key, mail.sender, UNFILED_RATE_LIMITED)
+        return inbound
     if ticket is None:
         message, how = _open_email_ticket(mail, body=body, received_at=received_at).messages.get(), FILED_NEW
     else:

@@ -332,6 +332,9 @@ CRM_SALES_EMAIL = os.environ.get("CRM_SALES_EMAIL", "")
 CRM_INBOUND_IMAP_URL = os.environ.get("CRM_INBOUND_IMAP_URL", "")
 CRM_INBOUND_POLL_SECONDS = int(os.environ.get("CRM_INBOUND_POLL_SECONDS", "60"))
 CRM_REOPEN_DAYS = int(os.environ.get("CRM_REOPEN_DAYS", "14"))
+# A sender who opened this many email tickets within an hour is a loop or a flood: further new-ticket mail
+# from them is kept unfiled for staff to look at (answers to existing tickets still file).
+CRM_INBOUND_NEW_TICKETS_PER_HOUR = int(os.environ.get("CRM_INBOUND_NEW_TICKETS_PER_HOUR", "20"))
 if CRM_INBOUND_IMAP_URL:
     CELERY_BEAT_SCHEDULE["support-mailbox"] = {"task": "support.tasks.poll_support_mailbox",
                                                "schedule": CRM_INBOUND_POLL_SECONDS}

@@ -183,3 +183,19 @@ def test_a_contact_without_an_address_or_an_empty_form_is_refused_on_the_page(cl
     assert empty.status_code == 200
     assert not Activity.objects.exists()
     assert InboundEmail.objects.count() == 0
+
+
+def test_a_bounce_of_a_reps_email_leaves_it_failed_with_the_receiving_servers_answer(
+        client, rep, contact, smtp_server, django_capture_on_commit_callbacks):
+    from tests.support.test_inbound_mail import delivery_report
+
+    email = send(client, rep, contact, django_capture_on_commit_callbacks)
+
+    inbound = inbound_email_file(raw=delivery_report(email.message_id), received_at=timezone.now(),
+                                 mailbox_key="dsn1")
+
+    email.refresh_from_db()
+    assert email.delivery_status == EmailDelivery.FAILED
+    assert email.delivery_error.startswith("5.1.1 550 5.1.1")
+    assert (inbound.status, inbound.reason) == (InboundStatus.IGNORED, "a delivery report: our email bounced")
+    assert not Ticket.objects.exists()

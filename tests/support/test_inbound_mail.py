@@ -253,3 +253,81 @@ def test_an_answer_received_long_after_resolution_still_opens_a_new_ticket(ticke
     assert ticket.status == TicketStatus.RESOLVED
     assert inbound.ticket != ticket
     assert inbound.message.body.startswith(f"Follow-up to ticket #{ticket.pk}.")
+
+
+# Delivery reports and loops
+
+def delivery_report(original_message_id: str, *, action: str = "failed", with_headers: bool = True) -> bytes:
+    """A report as Postfix writes one (RFC 3464): a note, the per-recipient status, the original's headers."""
+    headers = f"Message-ID: {original_message_id}\r\nSubject: [#1] Export broken\r\n" if with_headers else ""
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\nTo: help@acme.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.com>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"
+        f"Final-Recipient: rfc822; grace@example.com\r\nAction: {action}\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <grace@example.com>: Recipient address rejected: User unknown\r\n\r\n"
+        f"--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n{headers}\r\n--b1--\r\n"
+    ).encode()
+
+
+def test_a_bounce_marks_the_reply_it_names_bounced_with_the_servers_answer(ticket, our_reply):
+    inbound = file(delivery_report(our_reply.message_id))
+
+    our_reply.refresh_from_db()
+    assert our_reply.delivery_status == "bounced"
+    assert our_reply.delivery_error == ("5.1.1 550 5.1.1 <grace@example.com>: Recipient address rejected: "
+                                        "User unknown (grace@example.com)")
+    assert (inbound.status, inbound.ticket, inbound.message) == (InboundStatus.IGNORED, ticket, our_reply)
+    assert inbound.reason == "a delivery report: our email bounced"
+    assert ticket.messages.count() == 1  # no message on the ticket, no new ticket
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize(("action", "with_headers"), [("delayed", True), ("failed", False)])
+def test_a_delay_or_a_report_that_names_no_email_is_only_kept(ticket, our_reply, action, with_headers):
+    our_reply.delivery_status = "sent"
+    our_reply.save(update_fields=["delivery_status"])
+
+    inbound = file(delivery_report(our_reply.message_id, action=action, with_headers=with_headers))
+
+    our_reply.refresh_from_db()
+    assert our_reply.delivery_status == "sent"
+    assert inbound.status == InboundStatus.IGNORED
+    assert Ticket.objects.count() == 1
+
+
+def test_a_bounce_of_an_email_we_never_sent_is_kept_as_ignored(ticket):
+    inbound = file(delivery_report("<not-ours@elsewhere.example>"))
+
+    assert (inbound.status, inbound.reason) == (InboundStatus.IGNORED, "a delivery report about an email we did not "
+                                                                       "send")
+
+
+def test_a_loop_of_a_thousand_auto_replies_opens_no_ticket_and_keeps_every_one(ticket, our_reply):
+    for n in range(1000):
+        file(email(subject="Automatic reply: Export broken", body="I am away.", message_id=f"<loop{n}@mx.example>",
+                   Auto_Submitted="auto-replied", In_Reply_To=f"<ours{n}@acme.example>"), key=f"loop{n}")
+
+    assert InboundEmail.objects.filter(status=InboundStatus.IGNORED).count() == 1000
+    assert Ticket.objects.count() == 1
+    assert ticket.messages.count() == 1
+
+
+def test_a_robot_without_auto_reply_headers_opens_at_most_the_hourly_limit_of_tickets(settings):
+    settings.CRM_INBOUND_NEW_TICKETS_PER_HOUR = 3
+    for n in range(8):
+        file(email(sender="robot@alerts.example", subject=f"Alert {n}", body="Disk full.",
+                   message_id=f"<alert{n}@alerts.example>"), key=f"alert{n}", at=RECEIVED + timedelta(minutes=n))
+    next_hour = file(email(sender="robot@alerts.example", subject="Alert 9", body="Disk full.",
+                           message_id="<alert9@alerts.example>"), key="alert9", at=RECEIVED + timedelta(hours=2))
+
+    assert Ticket.objects.filter(contact__email="robot@alerts.example").count() == 4  # 3, then 1 an hour later
+    unfiled = InboundEmail.objects.filter(status=InboundStatus.UNFILED)
+    assert unfiled.count() == 5
+    assert set(unfiled.values_list("reason", flat=True)) == {
+        "too many new tickets from this sender in the last hour (a loop?)"}
+    assert next_hour.status == InboundStatus.FILED
+    assert InboundEmail.objects.count() == 9  # nothing lost
