@@ -38,6 +38,7 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.normalize import contact_normalized_fields, normalize_name
 
 DEAL_EDITABLE_FIELDS = frozenset(
     {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
@@ -243,9 +244,18 @@ def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | No
 def company_create(*, name: str, created_at: datetime | None = None, owner: User | None = None,
                    external_id: str | None = None) -> Company:
     company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id)
+    company.name_normalized = normalize_name(name)
     _full_clean(company)
     company.save()
     return company
+
+
+def _set_contact_keys(contact: Contact) -> None:
+    """The normalised email, phone and name duplicates are found by, from what was typed."""
+    keys = contact_normalized_fields({"email": contact.email, "phone": contact.phone,
+                                      "first_name": contact.first_name, "last_name": contact.last_name})
+    for name, value in keys.items():
+        setattr(contact, name, value)
 
 
 @transaction.atomic
@@ -268,6 +278,7 @@ def contact_create(
         source_campaign=source_campaign, owner=owner, language=language,
         created_at=created_at or timezone.now(), external_id=external_id,
     )
+    _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
     dirtying.mark("contacts", Contact.objects.filter(pk=contact.pk))
@@ -282,6 +293,7 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, **c
     dirty = dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk))
     for field, value in changes.items():
         setattr(contact, field, value)
+    _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
     dirty.update(dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk)))
@@ -303,6 +315,7 @@ def company_update(*, company: Company, expected_version: int | None = None, **c
     check_version(company, expected_version)
     for field, value in changes.items():
         setattr(company, field, value)
+    company.name_normalized = normalize_name(company.name)
     _full_clean(company)
     company.save()
     return company

@@ -48,6 +48,7 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields
 from dataset import fields as f
 from dataset.fields import RecordError
 from dataset.sql import BulkInserter, ids_by_key
@@ -726,7 +727,7 @@ class Importer:
         unchanged = 0
         add = self.mark
         for item in items:
-            values = dict(item.data)
+            values = {**item.data, **contact_normalized_fields(item.data)}
             try:
                 values["company_id"] = self.resolve(companies, "company", "company", values.pop("company"))
             except RecordError as exc:
@@ -764,6 +765,7 @@ class Importer:
                 "churned_at",
                 "churn_reason",
                 "version",
+                *CONTACT_NORMALIZED_FIELDS,
             ],
         )
         if moved:  # the customer behind the contact's won deals changed: recompute those deals' days
