@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
+from crm.merging import merge_records
 from crm.models import (
     Activity,
     ActivityKind,
@@ -485,3 +486,26 @@ def user_set_language(*, user: User, language: str) -> User:
         user.language = language
         user.save(update_fields=["language"])
     return user
+
+
+def contact_merge(*, keep: Contact, drop: Contact, fields: dict[str, str], expected_versions: tuple[int, int],
+                  by: User | None = None) -> Contact:
+    """Merge two contacts into `keep`, in one transaction with both rows locked.
+
+    `fields` names, per differing field, the side whose value the merged contact keeps ("keep" or "drop");
+    `expected_versions` are the versions of (keep, drop) the preview showed, so a stale preview is refused.
+    Every record pointing at `drop` (deals, tickets, activities, survey invitations and answers) moves to
+    `keep` with its change history; `drop` is deleted; a MergeRecord keeps who merged what and the dropped
+    contact's values; the KPI days of everything that moved are marked before and after. ValidationError
+    (and nothing done) for a record merged with itself, two kinds of record, or a stale version.
+    """
+    merge_records(keep=keep, drop=drop, fields=fields, expected_versions=expected_versions, by=by)
+    return Contact.objects.get(pk=keep.pk)
+
+
+def company_merge(*, keep: Company, drop: Company, fields: dict[str, str], expected_versions: tuple[int, int],
+                  by: User | None = None) -> Company:
+    """Merge two companies into `keep` as contact_merge does; the dropped company's contacts, deals and
+    activities move to the kept one."""
+    merge_records(keep=keep, drop=drop, fields=fields, expected_versions=expected_versions, by=by)
+    return Company.objects.get(pk=keep.pk)
