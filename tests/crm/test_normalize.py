@@ -10,7 +10,7 @@ from crm.normalize import contact_normalized_fields, normalize_email, normalize_
 from dataset.importer import import_dataset
 from tests.conftest import T0
 
-fill_migration = importlib.import_module("crm.migrations.0007_fill_normalized_keys")
+fill_migration = importlib.import_module("crm.migrations.0008_fill_normalized_keys")
 
 
 @pytest.mark.parametrize(("typed", "key"), [

@@ -35,6 +35,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0006_contact_company_normalized_keys")]
+    dependencies = [("crm", "0007_contact_company_normalized_keys")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop, elidable=True)]

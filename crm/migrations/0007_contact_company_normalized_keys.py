@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0005_list_order_indexes'),
+        ('crm', '0006_activity_emails'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0007_fill_normalized_keys'),
+        ('crm', '0008_fill_normalized_keys'),
     ]
 
     operations = [
