@@ -12,10 +12,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.models import Campaign, Company, Contact, Language, User
+from crm.normalize import contact_normalized_fields, normalize_name
 from crm.services import company_create, contact_create
 
 MAX_ROWS = 5000
@@ -53,11 +56,13 @@ def _messages(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def plan_import(*, kind: str, content: str) -> ImportPlan:
+def plan_import(*, kind: str, content: str, allow_duplicates: bool = False) -> ImportPlan:
     """Parse and check a CSV file (a header line naming the columns, then one record a line). Writes nothing.
 
     Companies, campaigns and owners are named by company name, campaign name and username; each
-    name must match exactly one record. Line numbers count the header as line 1.
+    name must match exactly one record. Line numbers count the header as line 1. Unless
+    `allow_duplicates`, a row that looks like a stored record or an earlier row (the same email, phone, or
+    name in the same company; for companies the same name) is an error of its line.
     """
     plan = ImportPlan(kind=kind)
     reader = csv.DictReader(io.StringIO(content))
@@ -71,6 +76,7 @@ def plan_import(*, kind: str, content: str) -> ImportPlan:
         return plan
     lookups = _lookups(kind, [row for _line, row in raw_rows])
     seen_external_ids: set[str] = set()
+    lines: list[int] = []
     for line, raw in raw_rows:
         try:
             values = _check_row(kind, raw, lookups)
@@ -84,7 +90,69 @@ def plan_import(*, kind: str, content: str) -> ImportPlan:
         if external_id:
             seen_external_ids.add(external_id)
         plan.rows.append(values)
+        lines.append(line)
+    if not allow_duplicates:
+        plan.errors.extend(_duplicate_errors(kind, list(zip(lines, plan.rows, strict=True))))
+        plan.errors.sort(key=lambda error: error.line)
     return plan
+
+
+def _row_keys(kind: str, values: dict[str, Any]) -> dict[str, str]:
+    """A row's duplicate keys by reason, the empty ones left out."""
+    if kind == "companies":
+        keys = {"name": normalize_name(values["name"])}
+    else:
+        normalized = contact_normalized_fields(values)
+        company = values.get("company")
+        keys = {"email": normalized["email_normalized"], "phone": normalized["phone_e164"],
+                "name": f"{company.pk}:{normalized['full_name_normalized']}"
+                if company and normalized["full_name_normalized"] else ""}
+    return {reason: key for reason, key in keys.items() if key}
+
+
+def _stored_keys(kind: str, rows_keys: list[dict[str, str]]) -> dict[tuple[str, str], int]:
+    """(reason, key) → the oldest stored record with that key, for the keys of these rows (one query)."""
+    wanted: dict[str, set[str]] = {}
+    for keys in rows_keys:
+        for reason, key in keys.items():
+            wanted.setdefault(reason, set()).add(key)
+    if kind == "companies":
+        stored = Company.objects.filter(name_normalized__in=wanted.get("name", set())).order_by("-id")
+        return {("name", name): pk for pk, name in stored.values_list("pk", "name_normalized")}
+    names = {key.split(":", 1)[1] for key in wanted.get("name", set())}
+    stored_contacts = Contact.objects.filter(
+        Q(email_normalized__in=wanted.get("email", set())) | Q(phone_e164__in=wanted.get("phone", set()))
+        | Q(full_name_normalized__in=names, company__isnull=False)).order_by("-id")
+    found: dict[tuple[str, str], int] = {}
+    for pk, email, phone, company_id, name in stored_contacts.values_list(
+            "pk", "email_normalized", "phone_e164", "company_id", "full_name_normalized"):
+        found.update({("email", email): pk, ("phone", phone): pk, ("name", f"{company_id}:{name}"): pk})
+    return found
+
+
+DUPLICATE_OF_RECORD = {"email": gettext_lazy("Same email as #%s."), "phone": gettext_lazy("Same phone as #%s."),
+                       "name": gettext_lazy("Same name as #%s.")}
+DUPLICATE_OF_LINE = {"email": gettext_lazy("Same email as line %s."), "phone": gettext_lazy("Same phone as line %s."),
+                     "name": gettext_lazy("Same name as line %s.")}
+
+
+def _duplicate_errors(kind: str, rows: list[tuple[int, dict[str, Any]]]) -> list[RowError]:
+    """Each row that looks like a stored record or an earlier row of the file, with what it matches."""
+    rows_keys = [_row_keys(kind, values) for _line, values in rows]
+    stored = _stored_keys(kind, rows_keys)
+    seen: dict[tuple[str, str], int] = {}
+    errors = []
+    for (line, _values), keys in zip(rows, rows_keys, strict=True):
+        problems = []
+        for reason, key in keys.items():
+            if (reason, key) in stored:
+                problems.append(str(DUPLICATE_OF_RECORD[reason]) % stored[(reason, key)])
+            elif (reason, key) in seen:
+                problems.append(str(DUPLICATE_OF_LINE[reason]) % seen[(reason, key)])
+            seen.setdefault((reason, key), line)
+        if problems:
+            errors.append(RowError(line, " ".join([*problems, _("Tick “Import duplicates anyway” to import it.")])))
+    return errors
 
 
 def _header_errors(kind: str, header: list[str]) -> list[RowError]:

@@ -85,10 +85,25 @@ class VersionedForm(forms.ModelForm):
 
     def changes(self) -> dict[str, Any]:
         """The model fields of this form with their cleaned values, for the update service."""
-        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
+        return {name: self.cleaned_data[name] for name in self.fields if name not in NOT_CHANGES}
 
 
-class ContactForm(VersionedForm):
+NOT_CHANGES = frozenset({"version", "confirm_duplicate"})
+
+
+class DuplicateConfirmingForm(VersionedForm):
+    """A contact or company form: a save that looks like a duplicate comes back with a warning, and the form
+    then carries `confirm_duplicate` so that pressing "Save anyway" saves it."""
+
+    confirm_duplicate = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def ask_to_confirm(self) -> None:
+        """Show the form again with the confirmation set, for the "Save anyway" button."""
+        self.data = self.data.copy()
+        self.data["confirm_duplicate"] = "1"
+
+
+class ContactForm(DuplicateConfirmingForm):
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "email", "phone", "company", "source_campaign", "owner", "language"]
@@ -102,7 +117,7 @@ class ContactForm(VersionedForm):
         return cleaned
 
 
-class CompanyForm(VersionedForm):
+class CompanyForm(DuplicateConfirmingForm):
     class Meta:
         model = Company
         fields = ["name", "owner"]
@@ -235,6 +250,9 @@ class ActivityForm(forms.Form):
 class CsvImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"), required=False)
     content = forms.CharField(widget=forms.HiddenInput, required=False)
+    allow_duplicates = forms.BooleanField(
+        label=_("Import duplicates anyway"), required=False,
+        help_text=_("Rows that look like an existing record, or like another row, are imported instead of refused."))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -32,6 +32,12 @@ def can_email_contacts(user: object) -> bool:
     return can_edit_customers(user)
 
 
+def can_merge_customers(user: object) -> bool:
+    """Merge two contacts or two companies (and see the candidate pairs): managers and admins. Not owners: a
+    merge deletes a record and moves other people's deals, tickets and answers onto the kept one."""
+    return role_of(user) in REASSIGNING_ROLES
+
+
 def can_read_deals(user: object) -> bool:
     return can_read_area(user, "sales")
 

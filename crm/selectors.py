@@ -29,6 +29,7 @@ from crm.models import (
     Stage,
     User,
 )
+from crm.normalize import contact_normalized_fields, normalize_name
 from crm.permissions import can_read_customers, can_read_deals, deals_visible_to
 
 
@@ -403,3 +404,107 @@ def email_answered(*, message_ids: list[str]) -> Activity | None:
 def email_activity_exists(*, message_id: str) -> bool:
     """Whether an email entry with this Message-ID is on a timeline already."""
     return Activity.objects.filter(message_id=message_id).exists()
+
+
+# -- duplicates -------------------------------------------------------------------------------------------
+
+DuplicateReason = Literal["email", "phone", "name"]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A stored record that looks like the one being saved, and why (its reasons, in a fixed order)."""
+
+    record: Contact | Company
+    reasons: tuple[DuplicateReason, ...]
+
+
+def contact_duplicates(*, email: str = "", phone: str = "", first_name: str = "", last_name: str = "",
+                       company: Company | int | None = None, exclude_pk: int | None = None,
+                       limit: int = 10) -> list[Duplicate]:
+    """Contacts that are likely the same person: the same normalised email, the same E.164 phone, or the same
+    normalised full name within the same company. Keys that normalise to nothing match nothing."""
+    keys = contact_normalized_fields({"email": email, "phone": phone, "first_name": first_name,
+                                      "last_name": last_name})
+    company_id = company.pk if isinstance(company, Company) else company
+    tests: dict[DuplicateReason, Q] = {}
+    if keys["email_normalized"]:
+        tests["email"] = Q(email_normalized=keys["email_normalized"])
+    if keys["phone_e164"]:
+        tests["phone"] = Q(phone_e164=keys["phone_e164"])
+    if company_id and keys["full_name_normalized"]:
+        tests["name"] = Q(company_id=company_id, full_name_normalized=keys["full_name_normalized"])
+    if not tests:
+        return []
+    matches = Q()
+    for test in tests.values():
+        matches |= test
+    found = Contact.objects.filter(matches).select_related("company").order_by("id")
+    if exclude_pk is not None:
+        found = found.exclude(pk=exclude_pk)
+    values = {"email": keys["email_normalized"], "phone": keys["phone_e164"], "name": keys["full_name_normalized"]}
+    return [Duplicate(contact, tuple(reason for reason in tests if _contact_key(contact, reason) == values[reason]
+                                     and (reason != "name" or contact.company_id == company_id)))
+            for contact in found[:limit]]
+
+
+def _contact_key(contact: Contact, reason: DuplicateReason) -> str:
+    return {"email": contact.email_normalized, "phone": contact.phone_e164,
+            "name": contact.full_name_normalized}[reason]
+
+
+def company_duplicates(*, name: str, exclude_pk: int | None = None, limit: int = 10) -> list[Duplicate]:
+    """Companies with the same normalised name (case, Persian letters and spacing aside)."""
+    key = normalize_name(name)
+    if not key:
+        return []
+    found = Company.objects.filter(name_normalized=key).order_by("id")
+    if exclude_pk is not None:
+        found = found.exclude(pk=exclude_pk)
+    return [Duplicate(company, ("name",)) for company in found[:limit]]
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two stored records that look like one, the older first."""
+
+    first: Contact | Company
+    second: Contact | Company
+    reasons: tuple[DuplicateReason, ...]
+
+
+CONTACT_PAIR_KEYS: dict[DuplicateReason, tuple[str, ...]] = {
+    "email": ("email_normalized",), "phone": ("phone_e164",), "name": ("company_id", "full_name_normalized"),
+}
+COMPANY_PAIR_KEYS: dict[DuplicateReason, tuple[str, ...]] = {"name": ("name_normalized",)}
+
+
+def _grouped_ids(model: type[Contact] | type[Company], fields: tuple[str, ...]) -> list[list[int]]:
+    """The ids of the records sharing each non-empty key of `fields` with at least one other record."""
+    filled = model.objects.exclude(**{fields[-1]: ""}).filter(**{f"{name}__isnull": False for name in fields})
+    shared = filled.values(*fields).annotate(count=Count("id")).filter(count__gt=1).order_by()
+    rows = filled.filter(**{f"{fields[-1]}__in": shared.values(fields[-1])}).order_by(*fields, "id")
+    groups: dict[tuple, list[int]] = {}
+    for row in rows.values_list(*fields, "id"):
+        groups.setdefault(row[:-1], []).append(row[-1])
+    return [ids for ids in groups.values() if len(ids) > 1]
+
+
+def duplicate_pair_ids(model: type[Contact] | type[Company]) -> list[tuple[int, int, tuple[DuplicateReason, ...]]]:
+    """Every candidate pair (older id, newer id, reasons): each record of a group is paired with its oldest."""
+    keys = CONTACT_PAIR_KEYS if model is Contact else COMPANY_PAIR_KEYS
+    reasons: dict[tuple[int, int], list[DuplicateReason]] = {}
+    for reason, fields in keys.items():
+        for ids in _grouped_ids(model, fields):
+            for other in ids[1:]:
+                reasons.setdefault((ids[0], other), []).append(reason)
+    return [(first, second, tuple(why)) for (first, second), why in sorted(reasons.items())]
+
+
+def duplicate_pairs(model: type[Contact] | type[Company], pairs: Sequence[tuple[int, int, tuple]]
+                    ) -> list[DuplicatePair]:
+    """The records of some candidate pairs (a page of them), in one query."""
+    ids = {pk for first, second, _reasons in pairs for pk in (first, second)}
+    records = model.objects.in_bulk(ids)
+    return [DuplicatePair(records[first], records[second], reasons) for first, second, reasons in pairs
+            if first in records and second in records]

@@ -21,6 +21,7 @@ from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
 from crm.mail import new_message_id
+from crm.merging import merge_records
 from crm.models import (
     Activity,
     ActivityKind,
@@ -42,6 +43,7 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.normalize import contact_normalized_fields, normalize_name
 
 DEAL_EDITABLE_FIELDS = frozenset(
     {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
@@ -247,9 +249,18 @@ def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | No
 def company_create(*, name: str, created_at: datetime | None = None, owner: User | None = None,
                    external_id: str | None = None) -> Company:
     company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id)
+    company.name_normalized = normalize_name(name)
     _full_clean(company)
     company.save()
     return company
+
+
+def _set_contact_keys(contact: Contact) -> None:
+    """The normalised email, phone and name duplicates are found by, from what was typed."""
+    keys = contact_normalized_fields({"email": contact.email, "phone": contact.phone,
+                                      "first_name": contact.first_name, "last_name": contact.last_name})
+    for name, value in keys.items():
+        setattr(contact, name, value)
 
 
 @transaction.atomic
@@ -272,6 +283,7 @@ def contact_create(
         source_campaign=source_campaign, owner=owner, language=language,
         created_at=created_at or timezone.now(), external_id=external_id,
     )
+    _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
     dirtying.mark("contacts", Contact.objects.filter(pk=contact.pk))
@@ -286,6 +298,7 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, **c
     dirty = dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk))
     for field, value in changes.items():
         setattr(contact, field, value)
+    _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
     dirty.update(dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk)))
@@ -307,6 +320,7 @@ def company_update(*, company: Company, expected_version: int | None = None, **c
     check_version(company, expected_version)
     for field, value in changes.items():
         setattr(company, field, value)
+    company.name_normalized = normalize_name(company.name)
     _full_clean(company)
     company.save()
     return company
@@ -551,3 +565,26 @@ def user_set_language(*, user: User, language: str) -> User:
         user.language = language
         user.save(update_fields=["language"])
     return user
+
+
+def contact_merge(*, keep: Contact, drop: Contact, fields: dict[str, str], expected_versions: tuple[int, int],
+                  by: User | None = None) -> Contact:
+    """Merge two contacts into `keep`, in one transaction with both rows locked.
+
+    `fields` names, per differing field, the side whose value the merged contact keeps ("keep" or "drop");
+    `expected_versions` are the versions of (keep, drop) the preview showed, so a stale preview is refused.
+    Every record pointing at `drop` (deals, tickets, activities, survey invitations and answers) moves to
+    `keep` with its change history; `drop` is deleted; a MergeRecord keeps who merged what and the dropped
+    contact's values; the KPI days of everything that moved are marked before and after. ValidationError
+    (and nothing done) for a record merged with itself, two kinds of record, or a stale version.
+    """
+    merge_records(keep=keep, drop=drop, fields=fields, expected_versions=expected_versions, by=by)
+    return Contact.objects.get(pk=keep.pk)
+
+
+def company_merge(*, keep: Company, drop: Company, fields: dict[str, str], expected_versions: tuple[int, int],
+                  by: User | None = None) -> Company:
+    """Merge two companies into `keep` as contact_merge does; the dropped company's contacts, deals and
+    activities move to the kept one."""
+    merge_records(keep=keep, drop=drop, fields=fields, expected_versions=expected_versions, by=by)
+    return Company.objects.get(pk=keep.pk)

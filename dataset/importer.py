@@ -51,6 +51,7 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields
 from crm.services import users_sync_role_groups
 from dataset import fields as f
 from dataset.fields import RecordError
@@ -769,7 +770,7 @@ class Importer:
         new, changed = [], []
         unchanged = 0
         for item in items:
-            values = dict(item.data)
+            values = {**item.data, **contact_normalized_fields(item.data)}
             try:
                 values["company_id"] = self.resolve(companies, "company", "company", values.pop("company"))
             except RecordError as exc:
@@ -802,6 +803,7 @@ class Importer:
                 "churned_at",
                 "churn_reason",
                 "version",
+                *CONTACT_NORMALIZED_FIELDS,
             ],
         )
         self.note_records("contacts", Contact, [*changed_ids, *new_ids])

@@ -367,7 +367,8 @@ def _contact_create_import(w: World) -> None:
 def _new_contact(w: World, before: dict | None) -> dict[str, Any]:
     return {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "",
             "company_id": w.company.pk, "source_campaign_id": w.campaign.pk, "owner_id": w.boss.pk,
-            "language": "en", "created_at": NOW, "churned_at": None, "churn_reason": "", "version": 1}
+            "language": "en", "created_at": NOW, "churned_at": None, "churn_reason": "", "version": 1,
+            "email_normalized": "ada@example.com", "phone_e164": "", "full_name_normalized": "ada lovelace"}
 
 
 CHANGES["contact_create"] = Change(
@@ -433,8 +434,8 @@ def _company_create_import(w: World) -> None:
 
 CHANGES["company_create"] = Change(
     Company, lambda w: None,
-    lambda w, before: {"name": "Globex", "owner_id": None, "created_at": NOW, "churned_at": None,
-                       "churn_reason": "", "version": 1},
+    lambda w, before: {"name": "Globex", "name_normalized": "globex", "owner_id": None, "created_at": NOW,
+                       "churned_at": None, "churn_reason": "", "version": 1},
     unchanged_children, full_history("+", Company), set(),
     {"admin": _company_create_admin, "api": _company_create_api, "page": _company_create_page,
      "import": _company_create_import},
@@ -462,7 +463,7 @@ def _company_edit_import(w: World) -> None:
 
 CHANGES["company_edit"] = Change(
     Company, lambda w: w.company.pk,
-    lambda w, before: before | {"name": "Acme Corp", "version": before["version"] + 1},
+    lambda w, before: before | {"name": "Acme Corp", "name_normalized": "acme corp", "version": before["version"] + 1},
     unchanged_children, one_change(name=const("Acme Corp")), set(),
     {"admin": _company_edit_admin, "api": _company_edit_api, "page": _company_edit_page,
      "import": _company_edit_import},

@@ -152,6 +152,11 @@ CRM_WEBHOOK_ALLOW_PRIVATE = env_bool("CRM_WEBHOOK_ALLOW_PRIVATE", False)
 CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "USD").strip().upper()
 if len(CRM_CURRENCY) != 3 or not CRM_CURRENCY.isalpha():
     raise ImproperlyConfigured("CRM_CURRENCY must be a three-letter ISO 4217 code, such as USD.")
+# Phone numbers typed without a country code are read as numbers of this region (ISO 3166 code) when the
+# CRM keeps their E.164 form for duplicate detection (crm/normalize.py).
+CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "US").strip().upper()
+if len(CRM_PHONE_REGION) != 2 or not CRM_PHONE_REGION.isalpha():
+    raise ImproperlyConfigured("CRM_PHONE_REGION must be a two-letter region code, such as US or IR.")
 # How amounts read: in the currency ("currency"), or for rial books in toman ("toman": a tenth of the amount).
 CRM_AMOUNT_UNIT = os.environ.get("CRM_AMOUNT_UNIT", "currency").strip().lower() or "currency"
 if CRM_AMOUNT_UNIT not in {"currency", "toman"}:

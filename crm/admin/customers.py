@@ -14,6 +14,7 @@ from core.admin import ServiceAdmin, adopt_saved
 from crm.models import (
     Company,
     Contact,
+    MergeRecord,
 )
 from crm.services import (
     company_create,
@@ -114,3 +115,23 @@ class ContactAdmin(CustomerAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
         contact_delete(contacts=queryset)
+
+
+@admin.register(MergeRecord)
+class MergeRecordAdmin(admin.ModelAdmin):
+    """The merges' audit trail, read only: merges are made through `crm.services.contact_merge`/`company_merge`."""
+
+    list_display = ("kind", "kept_id", "dropped_id", "merged_by", "merged_at")
+    list_filter = ("kind",)
+    search_fields = ("=kept_id", "=dropped_id")
+    list_select_related = ("merged_by",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MergeRecord | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: MergeRecord | None = None) -> bool:
+        return False

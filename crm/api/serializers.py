@@ -75,6 +75,10 @@ class ContactFieldsSerializer(serializers.Serializer):
 class ContactCreateSerializer(ContactFieldsSerializer):
     first_name = serializers.CharField(max_length=100)
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    allow_duplicate = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Create the contact even when one with the same email, phone, or name in the same company "
+                    "exists (otherwise 400 with code \"duplicate\")."))
 
 
 class ContactUpdateSerializer(ContactFieldsSerializer, VersionSerializer):

@@ -3,9 +3,11 @@
 from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +20,7 @@ from core.api.base import (
     respond_with,
 )
 from core.concurrency import check_version
-from crm import services
+from crm import selectors, services
 from crm.api import serializers as s
 from crm.api.filters import (
     ActivityFilter,
@@ -44,6 +46,25 @@ def _owner_change_allowed(user: User, data: dict) -> bool:
     """Handing a record to someone else is a manager's or admin's move."""
     owner = data.get("owner", user)
     return owner == user or can_reassign(user)
+
+
+DUPLICATE_MESSAGES = {
+    "email": gettext_lazy("A contact with this email exists: %s"),
+    "phone": gettext_lazy("A contact with this phone number exists: %s"),
+    "name": gettext_lazy("A contact with this name exists in this company: %s"),
+}
+DUPLICATE_FIELDS = {"email": "email", "phone": "phone", "name": "first_name"}
+
+
+def _duplicate_errors(found: list[selectors.Duplicate]) -> dict[str, object]:
+    """The 400 body of a likely duplicate: the field each match is on with the matching ids, and the code."""
+    errors: dict[str, object] = {}
+    for reason, message in DUPLICATE_MESSAGES.items():
+        ids = [f"#{duplicate.record.pk}" for duplicate in found if reason in duplicate.reasons]
+        if ids:
+            errors[DUPLICATE_FIELDS[reason]] = [str(message) % ", ".join(ids)]
+    errors["code"] = "duplicate"
+    return errors
 
 
 def _deal_create(*, stage: Stage, **fields: object) -> Deal:
@@ -123,7 +144,19 @@ class ContactViewSet(OwnedRecordViewSet):
 
     @creates(s.ContactCreateSerializer, s.ContactSerializer)
     def create(self, request: Request) -> Response:
+        """A contact that looks like a stored one (same email, phone, or name in the same company) is refused
+        with 400 and `"code": "duplicate"` unless the body says `"allow_duplicate": true`."""
         return self.create_with(services.contact_create, s.ContactCreateSerializer, can_edit_customers(request.user))
+
+    def prepare_new(self, data: dict) -> dict:
+        data = super().prepare_new(data)
+        if not data.pop("allow_duplicate", False):
+            found = selectors.contact_duplicates(
+                email=data.get("email", ""), phone=data.get("phone", ""), first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""), company=data.get("company"))
+            if found:
+                raise ValidationError(_duplicate_errors(found))
+        return data
 
     @changes(s.ContactUpdateSerializer, s.ContactSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -11,12 +11,14 @@ The models live in modules by area; import them from `crm.models`, which re-expo
 - `pipelines`: Pipeline, Stage, LostReason
 - `deals`: DealStatus, DealKind, base_amount, Deal, DealStageEntry (and HistoricalDeal)
 - `activities`: ActivityKind, EmailDirection, EmailDelivery, Activity
+- `merges`: MergeKind, MergeRecord
 """
 
 from crm.models.activities import Activity, ActivityKind, EmailDelivery, EmailDirection
 from crm.models.campaigns import Campaign, CampaignChannel, CampaignSpend
 from crm.models.customers import ChurnFields, Company, Contact, HistoricalCompany, HistoricalContact
 from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
+from crm.models.merges import MergeKind, MergeRecord
 from crm.models.people import Language, Role, Team, User
 from crm.models.pipelines import LostReason, Pipeline, Stage
 
@@ -40,6 +42,8 @@ __all__ = [
     "HistoricalDeal",
     "Language",
     "LostReason",
+    "MergeKind",
+    "MergeRecord",
     "Pipeline",
     "Role",
     "Stage",

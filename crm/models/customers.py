@@ -25,12 +25,15 @@ class Company(ChurnFields, VersionedModel):
 
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # Derived by the services (crm/normalize.py) for duplicate detection; never typed.
+    name_normalized = models.CharField(_("normalised name"), max_length=200, blank=True, db_index=True,
+                                       editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="companies",
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version", "name_normalized"])
 
     class Meta:
         ordering = ["name"]
@@ -50,6 +53,11 @@ class Contact(ChurnFields, VersionedModel):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # Derived from what was typed by the services and the importer (crm/normalize.py), for duplicate detection.
+    email_normalized = models.CharField(_("normalised email"), max_length=254, blank=True, db_index=True,
+                                        editable=False)
+    phone_e164 = models.CharField(_("phone (E.164)"), max_length=20, blank=True, db_index=True, editable=False)
+    full_name_normalized = models.CharField(_("normalised name"), max_length=201, blank=True, editable=False)
     company = models.ForeignKey(Company, verbose_name=_("company"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="contacts")
     source_campaign = models.ForeignKey(Campaign, verbose_name=_("source campaign"), null=True, blank=True,
@@ -58,13 +66,15 @@ class Contact(ChurnFields, VersionedModel):
                               on_delete=models.SET_NULL, related_name="contacts")
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     created_at = models.DateTimeField(_("created at"), db_index=True)
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version", "email_normalized", "phone_e164",
+                                                 "full_name_normalized"])
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="crm_contact_name")]
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="crm_contact_name"),
+                   models.Index(fields=["company", "full_name_normalized"], name="crm_contact_company_name")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email or f"#{self.pk}"

@@ -21,6 +21,7 @@ from crm.permissions import (
     can_create_deal,
     can_edit_customers,
     can_email_contacts,
+    can_merge_customers,
     can_read_customers,
     can_read_deals,
     can_reassign,
@@ -113,9 +114,28 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _edit_page(request: HttpRequest, form: ContactForm | CompanyForm, record: Contact | Company | None,
-               kind: str) -> HttpResponse:
-    return render(request, "crm/record_form.html", {"form": form, "record": record, "kind": kind,
-                                                     "nav_current": kind + "s"})
+               kind: str, duplicates: list[selectors.Duplicate] | None = None) -> HttpResponse:
+    return render(request, "crm/record_form.html", {
+        "form": form, "record": record, "kind": kind, "nav_current": kind + "s", "duplicates": duplicates or [],
+        "can_merge": can_merge_customers(request.user)})
+
+
+def _unconfirmed_duplicates(form: ContactForm | CompanyForm, record: Contact | Company | None
+                            ) -> list[selectors.Duplicate]:
+    """The likely duplicates of what the valid form would save, unless the user confirmed it ("Save anyway")."""
+    if form.cleaned_data.get("confirm_duplicate"):
+        return []
+    data = form.cleaned_data
+    exclude_pk = record.pk if record is not None else None
+    if isinstance(form, CompanyForm):
+        found = selectors.company_duplicates(name=data["name"], exclude_pk=exclude_pk)
+    else:
+        found = selectors.contact_duplicates(email=data["email"], phone=data["phone"], first_name=data["first_name"],
+                                             last_name=data["last_name"], company=data["company"],
+                                             exclude_pk=exclude_pk)
+    if found:
+        form.ask_to_confirm()
+    return found
 
 
 @login_required
@@ -124,7 +144,8 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     require(can_edit_customers(request.user))
     form = ContactForm(request.POST or None, can_reassign=can_reassign(request.user),
                        initial={"company": request.GET.get("company")})
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[selectors.Duplicate] = []
+    if request.method == "POST" and form.is_valid() and not (duplicates := _unconfirmed_duplicates(form, None)):
         values = form.changes()
         values.setdefault("owner", request.user)
         try:
@@ -134,7 +155,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Contact %s created.") % contact)
             return redirect("crm:contact_detail", pk=contact.pk)
-    return _edit_page(request, form, None, "contact")
+    return _edit_page(request, form, None, "contact", duplicates)
 
 
 @login_required
@@ -143,7 +164,8 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_edit_customers(request.user))
     contact = get_object_or_404(Contact, pk=pk)
     form = ContactForm(request.POST or None, instance=contact, can_reassign=can_reassign(request.user))
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[selectors.Duplicate] = []
+    if request.method == "POST" and form.is_valid() and not (duplicates := _unconfirmed_duplicates(form, contact)):
         try:
             services.contact_update(contact=contact, expected_version=form.cleaned_data["version"],
                                     **form.changes())
@@ -154,7 +176,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Contact saved."))
             return redirect("crm:contact_detail", pk=pk)
-    return _edit_page(request, form, contact, "contact")
+    return _edit_page(request, form, contact, "contact", duplicates)
 
 
 @login_required
@@ -162,7 +184,8 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def company_create(request: HttpRequest) -> HttpResponse:
     require(can_edit_customers(request.user))
     form = CompanyForm(request.POST or None, can_reassign=can_reassign(request.user))
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[selectors.Duplicate] = []
+    if request.method == "POST" and form.is_valid() and not (duplicates := _unconfirmed_duplicates(form, None)):
         values = form.changes()
         values.setdefault("owner", request.user)
         try:
@@ -172,7 +195,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Company %s created.") % company)
             return redirect("crm:company_detail", pk=company.pk)
-    return _edit_page(request, form, None, "company")
+    return _edit_page(request, form, None, "company", duplicates)
 
 
 @login_required
@@ -181,7 +204,8 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_edit_customers(request.user))
     company = get_object_or_404(Company, pk=pk)
     form = CompanyForm(request.POST or None, instance=company, can_reassign=can_reassign(request.user))
-    if request.method == "POST" and form.is_valid():
+    duplicates: list[selectors.Duplicate] = []
+    if request.method == "POST" and form.is_valid() and not (duplicates := _unconfirmed_duplicates(form, company)):
         try:
             services.company_update(company=company, expected_version=form.cleaned_data["version"],
                                     **form.changes())
@@ -192,7 +216,7 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Company saved."))
             return redirect("crm:company_detail", pk=pk)
-    return _edit_page(request, form, company, "company")
+    return _edit_page(request, form, company, "company", duplicates)
 
 
 def _set_churn(request: HttpRequest, record: Contact | Company) -> HttpResponse:

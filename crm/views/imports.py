@@ -26,7 +26,8 @@ def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
     form = CsvImportForm(request.POST or None, request.FILES or None)
     plan = None
     if request.method == "POST" and form.is_valid():
-        plan = plan_import(kind=kind, content=form.cleaned_data["content"])
+        plan = plan_import(kind=kind, content=form.cleaned_data["content"],
+                           allow_duplicates=form.cleaned_data["allow_duplicates"])
         if plan.ok and "confirm" in request.POST:
             count = run_import(plan=plan)
             messages.success(request, _("%(count)d %(kind)s imported.") % {"count": count, "kind": kind})
@@ -34,6 +35,7 @@ def csv_import(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "crm/csv_import.html", {
         "form": form, "kind": kind, "columns": COLUMNS[kind], "plan": plan,
         "content": form.cleaned_data.get("content", "") if plan else "",
+        "allow_duplicates": form.cleaned_data.get("allow_duplicates", False) if plan else False,
         "preview": [[row.get(column) for column in COLUMNS[kind]] for row in plan.rows[:PREVIEW_ROWS]] if plan else [],
         "nav_current": "contacts" if kind == "contacts" else "companies",
     })

@@ -18,7 +18,7 @@ from crm.models import (
     Team,
     User,
 )
-from crm.services import campaign_add_spend, customer_set_churn, deal_close
+from crm.services import campaign_add_spend, contact_create, contact_merge, customer_set_churn, deal_close
 from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun
 from kpis.services import target_create
 from support.attachments import IncomingFile
@@ -94,6 +94,9 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
     sales_user.save()
     inbound_email_file(raw=b"From: grace@example.com\r\nSubject: Hello\r\nMessage-ID: <m1@example.com>\r\n\r\nHi\r\n",
                        received_at=T0, mailbox_key="INBOX/1/1")
+    first = contact_create(first_name="Twin", email="twin@example.com")
+    second = contact_create(first_name="Twin", email="TWIN@example.com")
+    contact_merge(keep=first, drop=second, fields={}, expected_versions=(first.version, second.version))
 
 
 def test_all_our_models_are_in_the_admin():
