@@ -51,7 +51,7 @@ from crm.models import (
     User,
     base_amount,
 )
-from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields
+from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields, normalize_name
 from crm.services import users_sync_role_groups
 from dataset import fields as f
 from dataset.fields import RecordError
@@ -651,7 +651,7 @@ class Importer:
         now = timezone.now()
         new, changed, churn_changed = [], [], []
         for item in items:
-            values = item.data
+            values = {**item.data, "name_normalized": normalize_name(item.data["name"])}
             company = existing.get(item.key)
             if company is None:
                 new.append({"external_id": item.key, **values})
@@ -664,7 +664,8 @@ class Importer:
                     churn_changed.append(company.pk)
         self.note_records("customers", Company, churn_changed)
         new_ids = self.insert(Company, new, returning=True)
-        Company.objects.bulk_update(changed, ["name", "created_at", "churned_at", "churn_reason", "version"])
+        Company.objects.bulk_update(changed, ["name", "name_normalized", "created_at", "churned_at", "churn_reason",
+                                              "version"])
         churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
         self.note_records("customers", Company, [*churn_changed, *churned_new])
         self.write_history(Company, now, new_ids, [company.pk for company in changed])
