@@ -15,7 +15,7 @@ urlpatterns = [
     path("tickets/<id:pk>/status/", views.ticket_status, name="ticket_status"),
     path("tickets/<id:pk>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<id:pk>/edit/", views.ticket_edit, name="ticket_edit"),
-    path("tickets/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("tickets/attachments/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("support/new/", views.public_ticket_new, name="public_ticket_new"),
     path("support/new/thanks/", views.public_ticket_done, name="public_ticket_done"),
 ]
