@@ -13,6 +13,7 @@ from django.utils import timezone
 from core import search
 from core.ids import parse_record_id
 from core.text import fold_persian, folded
+from crm.merging import merge_fields, merge_relations, related_counts, relation_key
 from crm.models import (
     Activity,
     ActivityKind,
@@ -508,3 +509,65 @@ def duplicate_pairs(model: type[Contact] | type[Company], pairs: Sequence[tuple[
     records = model.objects.in_bulk(ids)
     return [DuplicatePair(records[first], records[second], reasons) for first, second, reasons in pairs
             if first in records and second in records]
+
+
+# -- merge preview ----------------------------------------------------------------------------------------
+
+MergeSide = Literal["keep", "drop"]
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """One mergeable field of a pair: its label, both values as shown, and the side chosen by default."""
+
+    name: str
+    label: str
+    keep_value: Any
+    drop_value: Any
+    differs: bool
+    default: MergeSide
+
+
+@dataclass(frozen=True)
+class MergeMove:
+    """How many records of one relation the merge moves from the dropped record to the kept one."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What merging `drop` into `keep` would do: every mergeable field side by side and what moves."""
+
+    keep: Contact | Company
+    drop: Contact | Company
+    fields: list[MergeField]
+    moves: list[MergeMove]
+
+    def differing(self) -> list[str]:
+        return [row.name for row in self.fields if row.differs]
+
+
+def _shown_value(record: Model, name: str) -> Any:
+    model_field = record._meta.get_field(name)
+    if model_field.choices:
+        return getattr(record, f"get_{name}_display")()
+    value = getattr(record, name)
+    return "" if value is None else value
+
+
+def merge_preview(*, keep: Contact | Company, drop: Contact | Company) -> MergePreview:
+    """The preview of a merge: per field both values, whether they differ, and the default side (the kept
+    record's value, or the dropped one's when the kept record has none); per relation the count that moves."""
+    rows = []
+    for name in merge_fields(type(keep)):
+        model_field = keep._meta.get_field(name)
+        kept, dropped = model_field.value_from_object(keep), model_field.value_from_object(drop)
+        default: MergeSide = "drop" if kept in (None, "") and dropped not in (None, "") else "keep"
+        rows.append(MergeField(name=name, label=str(model_field.verbose_name), keep_value=_shown_value(keep, name),
+                               drop_value=_shown_value(drop, name), differs=kept != dropped, default=default))
+    counts = related_counts(drop)
+    moves = [MergeMove(label=str(rel.related_model._meta.verbose_name_plural), count=counts[relation_key(rel)])
+             for rel in merge_relations(type(drop))]
+    return MergePreview(keep=keep, drop=drop, fields=rows, moves=moves)

@@ -53,7 +53,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         return columns_csv_response("contacts.csv", CONTACT_CSV_COLUMNS, contacts.iterator(chunk_size=500))
     return render(request, "crm/contact_list.html", {
         "filter": filterset, "page_obj": paginate(request, contacts), "query": query_without_page(request),
-        "can_edit": can_edit_customers(request.user), "nav_current": "contacts",
+        "can_edit": can_edit_customers(request.user), "can_merge": can_merge_customers(request.user),
+        "nav_current": "contacts",
     })
 
 
@@ -66,7 +67,8 @@ def company_list(request: HttpRequest) -> HttpResponse:
         return columns_csv_response("companies.csv", COMPANY_CSV_COLUMNS, companies.iterator(chunk_size=500))
     return render(request, "crm/company_list.html", {
         "filter": filterset, "page_obj": paginate(request, companies), "query": query_without_page(request),
-        "can_edit": can_edit_customers(request.user), "nav_current": "companies",
+        "can_edit": can_edit_customers(request.user), "can_merge": can_merge_customers(request.user),
+        "nav_current": "companies",
     })
 
 
