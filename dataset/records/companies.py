@@ -1,0 +1,71 @@
+"""Companies: parse, write and export; `churn_values` is shared with contacts, which churn the same way."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from crm.models import Company
+from crm.normalize import normalize_name
+from dataset import fields as f
+from dataset.engine import Importer, _apply, _Item
+from dataset.sections import KeyMaps, Row, Section, _key, _ts
+
+
+def churn_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    churned_at = f.timestamp(record, "churned_at")
+    reason = f.text(record, "churn_reason", 200)
+    return {"churned_at": churned_at, "churn_reason": reason if churned_at else ""}
+
+
+def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
+    ext = f.key(record, "external_id", required=True)
+    assert ext is not None
+    return _Item(
+        line,
+        ext,
+        {
+            "name": f.text(record, "name", 200, required=True, blank=False),
+            "created_at": f.timestamp(record, "created_at", required=True),
+            **churn_values(record),
+        },
+    )
+
+
+def write(importer: Importer, items: list[_Item]) -> None:
+    """Names and creation times move no KPI day (customers are counted by id, from their deals and
+    churn); a churn set, moved or cleared is marked as `customer_set_churn` marks it."""
+    existing = importer.existing(Company, "company", (i.key for i in items))
+    now = timezone.now()
+    new, changed, churn_changed = [], [], []
+    for item in items:
+        values = {**item.data, "name_normalized": normalize_name(item.data["name"])}
+        company = existing.get(item.key)
+        if company is None:
+            new.append({"external_id": item.key, **values})
+            continue
+        churn = (company.churned_at, company.churn_reason)
+        if _apply(company, values):
+            company.version += 1
+            changed.append(company)
+            if churn != (company.churned_at, company.churn_reason):
+                churn_changed.append(company.pk)
+    importer.note_records("customers", Company, churn_changed)
+    new_ids = importer.insert(Company, new, returning=True)
+    Company.objects.bulk_update(changed, ["name", "name_normalized", "created_at", "churned_at", "churn_reason",
+                                          "version"])
+    churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
+    importer.note_records("customers", Company, [*churn_changed, *churned_new])
+    importer.write_history(Company, now, new_ids, [company.pk for company in changed])
+    importer.count(
+        "company", created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed)
+    )
+
+
+def export(keys: KeyMaps) -> Section:
+    def build(rows: list[Row]) -> list[Row]:
+        return [{"type": "company", "external_id": _key("company", r["external_id"], r["pk"]), "name": r["name"],
+                 "created_at": _ts(r["created_at"]), "churned_at": _ts(r["churned_at"]),
+                 "churn_reason": r["churn_reason"]} for r in rows]
+
+    return Section(Company.objects.all(), ("external_id", "name", "created_at", "churned_at", "churn_reason"), build)
