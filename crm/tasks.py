@@ -7,34 +7,19 @@ cache is taken before sending and given back if the mail server fails).
 """
 
 import logging
-import smtplib
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
+from core.tasks import MAIL_ERRORS, MAIL_RETRY, SENT_MARKER_SECONDS, TASK_OPTIONS, mail_error_text
 from crm import mail
 from crm.selectors import email_activity_to_send, email_reply_to_notify
 from crm.services import contact_email_failed, contact_email_sent
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
-MAIL_RETRY = {"autoretry_for": MAIL_ERRORS, "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8}
-SENT_MARKER_SECONDS = 30 * 24 * 3600
-
-
-def mail_error_text(error: BaseException) -> str:
-    """What the mail server said: "550 5.1.1 No such user" rather than a Python tuple."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{address}: {code} {answer.decode(errors='replace')}"
-                         for address, (code, answer) in error.recipients.items())
-    if isinstance(error, smtplib.SMTPResponseException):
-        answer = error.smtp_error
-        return f"{error.smtp_code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}"
-    return f"{type(error).__name__}: {error}"
 
 
 @shared_task(name="crm.tasks.send_contact_email", bind=True, **MAIL_RETRY, **TASK_OPTIONS)

@@ -11,13 +11,13 @@ from celery import current_app, group, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from core.tasks import TASK_OPTIONS
 from kpis.dirty import FAMILIES, business_zone
 from kpis.models import NightlyRollup
 from kpis.rollup import run_rollup
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(name="kpis.tasks.rollup_family_task", autoretry_for=(OperationalError,), retry_backoff=True,

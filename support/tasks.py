@@ -9,13 +9,13 @@ the mail server fails, so a retry sends it and a duplicate delivery of the task 
 """
 
 import logging
-import smtplib
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_noop
 
+from core.tasks import MAIL_ERRORS, MAIL_RETRY, SENT_MARKER_SECONDS, TASK_OPTIONS, mail_error_text
 from support import mailbox, outbound
 from support.models import Ticket
 from support.selectors import earlier_message_ids, message_to_email
@@ -28,23 +28,8 @@ from support.services import (
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
-MAIL_RETRY = {"autoretry_for": MAIL_ERRORS, "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8}
-SENT_MARKER_SECONDS = 30 * 24 * 3600
 # Kept on the message in English and translated where it is shown; a mail server's own answer is shown as it is.
 NO_ADDRESS = gettext_noop("The contact has no email address.")
-
-
-def mail_error_text(error: BaseException) -> str:
-    """What the mail server said, as people read it: "550 5.1.1 No such user" rather than a Python tuple."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{address}: {code} {answer.decode(errors='replace')}"
-                         for address, (code, answer) in error.recipients.items())
-    if isinstance(error, smtplib.SMTPResponseException):
-        answer = error.smtp_error
-        return f"{error.smtp_code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}"
-    return f"{type(error).__name__}: {error}"
 
 
 @shared_task(name="support.tasks.send_ticket_reply", bind=True, **MAIL_RETRY, **TASK_OPTIONS)

@@ -6,7 +6,6 @@ Mail failures are retried with backoff; nothing else is.
 """
 
 import logging
-import smtplib
 from datetime import datetime
 
 from celery import current_app, shared_task
@@ -16,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.tasks import MAIL_RETRY, TASK_OPTIONS
 from crm.models import Activity
 from support.models import RESOLVED_STATUSES, Ticket
 from surveys.forms import SCALE_ENDS
@@ -31,9 +31,6 @@ from surveys.services import (
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
-MAIL_RETRY = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_backoff": 60, "retry_backoff_max": 3600,
-              "max_retries": 8}
 
 
 def _send(*, to: str, language: str, template: str, context: dict[str, object], from_email: str) -> None:
