@@ -209,6 +209,11 @@ class DealLoseForm(forms.Form):
     lost_note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own element ids: the Won form beside it on the deal page has a version field too.
+        kwargs.setdefault("auto_id", "id_lost_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ChurnForm(forms.Form):
     churned_at = forms.DateTimeField(label=_("Churned at"), widget=forms.DateTimeInput(
@@ -226,6 +231,11 @@ class ContactEmailForm(forms.Form):
 
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own element ids: the activity form beside it on the contact page has a subject and a body too.
+        kwargs.setdefault("auto_id", "id_email_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ActivityForm(forms.Form):

@@ -27,11 +27,20 @@ def _pick_assignee(field: forms.ModelChoiceField) -> None:
 
 
 class VersionedForm(forms.Form):
+    # The ticket page shows several of these forms: each names its elements' ids after itself (id_status_…),
+    # so their hidden version fields do not share one.
+    element_prefix = ""
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
         "required": _("This form is out of date: reload the page and make your change again."),
         "invalid": _("This form is out of date: reload the page and make your change again."),
         "min_value": _("This form is out of date: reload the page and make your change again."),
     })
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if self.element_prefix:
+            kwargs.setdefault("auto_id", f"id_{self.element_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, object]:
         """The version is a hidden field: its problem is shown at the top of the form."""
@@ -87,6 +96,7 @@ class ReplyForm(forms.Form):
 
 
 class TicketStatusForm(VersionedForm):
+    element_prefix = "status"
     status = forms.ChoiceField(label=_("Status"), choices=TicketStatus.choices)
 
     def __init__(self, *args: object, ticket: Ticket, **kwargs: object) -> None:
@@ -99,6 +109,8 @@ class TicketStatusForm(VersionedForm):
 
 class TicketAssignForm(VersionedForm):
     """Managers and admins choose anyone who works tickets (or nobody); support staff only themselves."""
+
+    element_prefix = "assign"
 
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False,
                                       empty_label=_("Nobody"))

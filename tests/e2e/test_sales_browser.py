@@ -94,7 +94,7 @@ def test_contact_page_shows_timeline_tickets_and_history(open_browser, board_dea
     expect(session.page.locator("#tickets-title + ul")).to_contain_text("Cannot export invoices")
     expect(session.page.locator(".history")).to_contain_text("+1 555 0100")
     session.page.get_by_text("Log a call, email, meeting, note or task").click()
-    session.page.get_by_label("Subject").fill("Discussed pricing")
+    session.page.locator(".log-activity").get_by_label("Subject").fill("Discussed pricing")
     with session.page.expect_navigation():
         session.page.get_by_role("button", name="Save activity").click()
     expect(session.page.locator(".timeline")).to_contain_text("Discussed pricing")
