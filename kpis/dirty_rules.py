@@ -23,6 +23,13 @@ from support.kpi_sources import public_agent_replies
 Moment = datetime | date | None
 
 
+def _on_their_days(family: str, moments: Iterable[Moment]) -> DirtySet:
+    """The rule of the changes that name their moments: each counts on its own local day, in one family."""
+    dirty = DirtySet()
+    dirty.add(family, *moments)
+    return dirty
+
+
 @dirtying.rule("deals")
 def deal_days(deals: QuerySet) -> DirtySet:
     """A deal counts on its creation and close days, on each stage entry's and exit's day, and, when won,
@@ -79,9 +86,7 @@ def _first_closes(won: QuerySet, key: str) -> list[datetime]:
 @dirtying.rule("stage_moves")
 def stage_move_days(moments: Iterable[Moment]) -> DirtySet:
     """A stage move closes one stay and opens the next at the same moment."""
-    dirty = DirtySet()
-    dirty.add("stages", *moments)
-    return dirty
+    return _on_their_days("stages", moments)
 
 
 @dirtying.rule("stages")
@@ -148,9 +153,7 @@ def campaign_days(campaigns: QuerySet) -> DirtySet:
 @dirtying.rule("spend_dates")
 def spend_days(dates: Iterable[Moment]) -> DirtySet:
     """Spend counts on its own date."""
-    dirty = DirtySet()
-    dirty.add("campaigns", *dates)
-    return dirty
+    return _on_their_days("campaigns", dates)
 
 
 @dirtying.rule("tickets")
@@ -170,17 +173,13 @@ def ticket_days(tickets: QuerySet) -> DirtySet:
 @dirtying.rule("ticket_moments")
 def ticket_moment_days(moments: Iterable[Moment]) -> DirtySet:
     """A ticket's created, first-response or resolution moment set or cleared."""
-    dirty = DirtySet()
-    dirty.add("tickets", *moments)
-    return dirty
+    return _on_their_days("tickets", moments)
 
 
 @dirtying.rule("reply_moments")
 def reply_moment_days(moments: Iterable[Moment]) -> DirtySet:
     """Replies whose wait changed count on their own day."""
-    dirty = DirtySet()
-    dirty.add("replies", *moments)
-    return dirty
+    return _on_their_days("replies", moments)
 
 
 @dirtying.rule("surveys")
@@ -204,9 +203,7 @@ def invitation_days(invitations: QuerySet) -> DirtySet:
 @dirtying.rule("answer_moments")
 def answer_moment_days(moments: Iterable[Moment]) -> DirtySet:
     """An answer's score changed in place: only the day it was given (its invitation still has a response)."""
-    dirty = DirtySet()
-    dirty.add("surveys", *moments)
-    return dirty
+    return _on_their_days("surveys", moments)
 
 
 @dirtying.rule("responses")
