@@ -185,12 +185,16 @@ class RecordViewSet(GenericViewSet):
         return respond_with(self, service(**data), status_code=status.HTTP_201_CREATED)
 
     def change_with(self, service: Callable[..., Model], serializer_class: type[serializers.Serializer],
-                    policy: Callable[[dict], bool] | None = None, **arguments: Any) -> Response:
-        """A change to one record: the input, the policy on that input, then the service with the rest of the
-        input and the version the client last read (body or If-Match), answered with the changed record."""
+                    policy: Callable[[dict], bool] | None = None, prepare: Callable[[dict], dict] | None = None,
+                    **arguments: Any) -> Response:
+        """A change to one record: the input, the policy on that input, `prepare` (a check or completion of
+        the input), then the service with the rest of the input and the version the client last read (body
+        or If-Match), answered with the changed record."""
         data = self.validated(serializer_class)
         if policy is not None:
             self.check_write(policy(data))
+        if prepare is not None:
+            data = prepare(data)
         version = self.expected_version({"version": data.pop("version", None)})
         return respond_with(self, service(**arguments, expected_version=version, **data))
 

@@ -82,7 +82,10 @@ class ContactCreateSerializer(ContactFieldsSerializer):
 
 
 class ContactUpdateSerializer(ContactFieldsSerializer, VersionSerializer):
-    pass
+    allow_duplicate = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Save the change even when it makes the contact look like another one (the same email, "
+                    "phone, or name in the same company; otherwise 400 with code \"duplicate\")."))
 
 
 class CampaignSerializer(serializers.ModelSerializer):

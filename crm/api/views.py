@@ -67,6 +67,18 @@ def _duplicate_errors(found: list[selectors.Duplicate]) -> dict[str, object]:
     return errors
 
 
+DUPLICATE_KEY_FIELDS = {"email", "phone", "first_name", "last_name", "company"}
+
+
+def _refuse_duplicates(data: dict, *, exclude_pk: int | None = None) -> None:
+    """400 with the matching contacts when the contact's email, phone or name in its company is taken."""
+    found = selectors.contact_duplicates(
+        email=data.get("email") or "", phone=data.get("phone") or "", first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "", company=data.get("company"), exclude_pk=exclude_pk)
+    if found:
+        raise ValidationError(_duplicate_errors(found))
+
+
 def _deal_create(*, stage: Stage, **fields: object) -> Deal:
     """The API names the first stage `stage`; the service calls it `pipeline_stage`."""
     return services.deal_create(pipeline_stage=stage, **fields)
@@ -151,19 +163,26 @@ class ContactViewSet(OwnedRecordViewSet):
     def prepare_new(self, data: dict) -> dict:
         data = super().prepare_new(data)
         if not data.pop("allow_duplicate", False):
-            found = selectors.contact_duplicates(
-                email=data.get("email", ""), phone=data.get("phone", ""), first_name=data.get("first_name", ""),
-                last_name=data.get("last_name", ""), company=data.get("company"))
-            if found:
-                raise ValidationError(_duplicate_errors(found))
+            _refuse_duplicates(data)
         return data
 
-    @changes(s.ContactUpdateSerializer, s.ContactSerializer)
+    @changes(s.ContactUpdateSerializer, s.ContactSerializer,
+             description=gettext_lazy(
+                 "A change that makes the contact look like another one (the same email, phone, or name in the same "
+                 "company) is refused with 400 and `\"code\": \"duplicate\"` unless the body says "
+                 "`\"allow_duplicate\": true`."))
     def partial_update(self, request: Request, pk: str) -> Response:
         contact = self.get_object()
         self.check_write(can_edit_customers(request.user))
+
+        def refuse_duplicates(data: dict) -> dict:
+            if not data.pop("allow_duplicate", False) and DUPLICATE_KEY_FIELDS & data.keys():
+                current = {field: getattr(contact, field) for field in DUPLICATE_KEY_FIELDS}
+                _refuse_duplicates({**current, **data}, exclude_pk=contact.pk)
+            return data
+
         return self.change_with(services.contact_update, s.ContactUpdateSerializer, self.owner_kept_or_allowed,
-                                contact=contact)
+                                prepare=refuse_duplicates, contact=contact)
 
 
 class CampaignViewSet(ReadableRecordViewSet):

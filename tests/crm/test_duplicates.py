@@ -110,6 +110,31 @@ def test_the_api_names_every_matching_field(sales_user, ada):
                                "code": "duplicate"}
 
 
+def test_an_api_change_that_makes_a_duplicate_is_refused_unless_allowed(sales_user, ada):
+    other = services.contact_create(first_name="Grace", last_name="Hopper", email="grace@example.com",
+                                    owner=sales_user)
+    client = token_client(sales_user)
+    response = client.patch(f"/api/contacts/{other.pk}/", {"email": "ADA@example.com"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"email": [f"A contact with this email exists: #{ada.pk}"], "code": "duplicate"}
+    other.refresh_from_db()
+    assert other.email == "grace@example.com"
+    response = client.patch(f"/api/contacts/{other.pk}/", {"email": "ADA@example.com", "allow_duplicate": True},
+                            format="json")
+    assert response.status_code == 200
+    other.refresh_from_db()
+    assert other.email == "ADA@example.com"
+
+
+def test_an_api_change_is_not_compared_with_the_contact_itself(sales_user, ada):
+    services.contact_update(contact=ada, owner=sales_user)
+    client = token_client(sales_user)
+    response = client.patch(f"/api/contacts/{ada.pk}/", {"email": "ADA@example.com", "last_name": "King"},
+                            format="json")
+    assert response.status_code == 200
+    assert client.patch(f"/api/contacts/{ada.pk}/", {"language": "fa"}, format="json").status_code == 200
+
+
 # The selector.
 
 def test_contact_duplicates_by_email_phone_and_name_in_company():
