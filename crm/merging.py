@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import F
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,23 +101,30 @@ def _related_days(record: Contact | Company, relations: list[models.ForeignObjec
 
 
 def _move(rel: models.ForeignObjectRel, drop: Contact | Company, keep: Contact | Company, by: User | None) -> int:
-    """Point the drop's records of one relation at `keep`; records with a change history are saved one by one,
-    so each gets its historical row."""
+    """Point the drop's records of one relation at `keep`. Records with a change history get their historical
+    row each, as a save would give them (a raised version, the time, who and why), but in one UPDATE and one
+    bulk INSERT per relation: saving a thousand records one by one took about a second."""
     model, name = rel.related_model, rel.field.name
     moving = model._default_manager.filter(**{name: drop}).order_by("pk")
     if not hasattr(model, "history"):
         return moving.update(**{name: keep})
-    update_fields = [rel.field.attname] + (["updated_at"] if any(f.name == "updated_at" for f in model._meta.fields)
-                                           else [])
-    count = 0
-    for record in moving.select_for_update():
-        setattr(record, name, keep)
-        record._change_reason = f"merged #{drop.pk} into #{keep.pk}"
-        if by is not None:
-            record._history_user = by
-        record.save(update_fields=update_fields)
-        count += 1
-    return count
+    field_names = {field.name for field in model._meta.concrete_fields}
+    now = timezone.now()
+    changes: dict[str, Any] = {name: keep}
+    if "updated_at" in field_names:
+        changes["updated_at"] = now
+    records = list(moving.select_for_update())
+    for record in records:
+        for field, value in changes.items():
+            setattr(record, field, value)
+        if "version" in field_names:
+            record.version = (record.version or 0) + 1
+    if "version" in field_names:
+        changes["version"] = F("version") + 1
+    moving.update(**changes)
+    model.history.bulk_history_create(records, update=True, default_user=by, default_date=now,
+                                      default_change_reason=f"merged #{drop.pk} into #{keep.pk}")
+    return len(records)
 
 
 def _set_keys(record: Contact | Company) -> None:
