@@ -238,6 +238,25 @@ class ContactEmailForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+# The company page's "to" menu lists at most this many contacts (those with an address, by name).
+COMPANY_EMAIL_CONTACTS_MAX = 200
+
+
+class CompanyEmailForm(ContactEmailForm):
+    """An email a rep writes from a company's page to one of its contacts that has an address."""
+
+    contact = forms.ModelChoiceField(label=_("To"), queryset=Contact.objects.none(), empty_label=None)
+    field_order = ("contact", "subject", "body")
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contacts = company.contacts.exclude(email="").order_by("last_name", "first_name", "id")
+        pks = list(contacts.values_list("pk", flat=True)[:COMPANY_EMAIL_CONTACTS_MAX])
+        field = self.fields["contact"]
+        field.queryset = Contact.objects.filter(pk__in=pks).order_by("last_name", "first_name", "id")
+        field.label_from_instance = lambda contact: f"{contact} <{contact.email}>"
+
+
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"), initial=ActivityKind.CALL)
     subject = forms.CharField(label=_("Subject"), max_length=200)
