@@ -36,6 +36,7 @@ from crm.models import (
     DealStatus,
     EmailDelivery,
     EmailDirection,
+    EmailTemplate,
     LostReason,
     Role,
     Stage,
@@ -508,6 +509,19 @@ def contact_email_bounced(*, message_id: str, error: str) -> bool:
     (an email entry has no separate bounced state). False when no email of ours has this Message-ID."""
     return Activity.objects.filter(message_id=message_id, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT
                                    ).update(delivery_status=EmailDelivery.FAILED, delivery_error=error[:2000]) > 0
+
+
+@transaction.atomic
+def email_template_save(*, name: str, language: str, subject: str, body: str, active: bool = True,
+                        template: EmailTemplate | None = None) -> EmailTemplate:
+    """Create an email template, or change `template`; refused (ValidationError on the field) when the
+    subject or text holds a placeholder reps' emails cannot fill."""
+    template = template or EmailTemplate()
+    template.name, template.language, template.subject, template.body, template.active = (
+        name, language, subject, body, active)
+    _full_clean(template)
+    template.save()
+    return template
 
 
 @transaction.atomic

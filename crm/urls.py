@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import account, activities, customers, deals, imports, merges, search, typeahead
+from crm.views import account, activities, customers, deals, email_templates, imports, merges, search, typeahead
 
 app_name = "crm"
 
@@ -35,6 +35,9 @@ urlpatterns = [
     path("deals/<id:pk>/email/", activities.deal_email, name="deal_email"),
     path("deals/<id:pk>/reopen/", deals.deal_reopen, name="deal_reopen"),
     path("<target>/<id:pk>/activities/", activities.activity_log, name="activity_log"),
+    path("email-templates/", email_templates.email_template_list, name="email_template_list"),
+    path("email-templates/new/", email_templates.email_template_edit, name="email_template_create"),
+    path("email-templates/<id:pk>/edit/", email_templates.email_template_edit, name="email_template_edit"),
     path("tasks/", activities.task_list, name="task_list"),
     path("tasks/<id:pk>/done/", activities.task_toggle, name="task_toggle"),
     path("search/", search.search, name="search"),

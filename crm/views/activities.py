@@ -53,7 +53,7 @@ def contact_email(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the contact an email written on its page; it goes on the timeline and out after commit."""
     require(can_email_contacts(request.user))
     contact = get_object_or_404(Contact.objects.select_related("company", "owner", "source_campaign"), pk=pk)
-    form = ContactEmailForm(request.POST)
+    form = ContactEmailForm(request.POST, contact=contact, rep=request.user)
     if form.is_valid():
         try:
             services.contact_email_send(contact=contact, owner=request.user, **form.cleaned_data)
@@ -72,7 +72,7 @@ def deal_email(request: HttpRequest, pk: int) -> HttpResponse:
     """Email the deal's contact from the deal's page; the email and the answer show on the deal and the contact."""
     require(can_email_contacts(request.user))
     deal = _get_deal(pk)
-    form = ContactEmailForm(request.POST)
+    form = ContactEmailForm(request.POST, contact=deal.contact, rep=request.user)
     if form.is_valid():
         try:
             services.contact_email_send(contact=deal.contact, owner=request.user, deal=deal, **form.cleaned_data)
@@ -91,7 +91,7 @@ def company_email(request: HttpRequest, pk: int) -> HttpResponse:
     """Email one of the company's contacts from its page; the email and the answer show on both pages."""
     require(can_email_contacts(request.user))
     company = get_object_or_404(Company.objects.select_related("owner"), pk=pk)
-    form = CompanyEmailForm(request.POST, company=company)
+    form = CompanyEmailForm(request.POST, company=company, rep=request.user)
     if form.is_valid():
         contact = form.cleaned_data.pop("contact")
         try:

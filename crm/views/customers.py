@@ -103,12 +103,12 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
         context["can_open_tickets"] = can_read_area(user, "support")
         # Offered when the contact has an address; a refused email comes back on its form regardless.
         context["can_email"] = can_email_contacts(user) and (bool(record.email) or email_form is not None)
-        context["email_form"] = email_form or ContactEmailForm()
+        context["email_form"] = email_form or ContactEmailForm(contact=record, rep=user)
         context["responses"] = selectors.contact_survey_responses(record)[:50]
         return render(request, "crm/contact_detail.html", context)
     context["contacts"] = record.contacts.select_related("owner")[:100]
     if can_email_contacts(user):
-        company_email_form = email_form or CompanyEmailForm(company=record)
+        company_email_form = email_form or CompanyEmailForm(company=record, rep=user)
         # Offered when one of its contacts has an address; a refused email comes back on its form regardless.
         context["can_email"] = email_form is not None or company_email_form.fields["contact"].queryset.exists()
         context["email_form"] = company_email_form

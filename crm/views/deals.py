@@ -105,7 +105,7 @@ def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm 
         "can_email": can_email_contacts(request.user),
         # The form when the contact has an address; a refused email comes back on its form regardless.
         "email_offered": bool(deal.contact.email) or email_form is not None,
-        "email_form": email_form or ContactEmailForm(),
+        "email_form": email_form or ContactEmailForm(contact=deal.contact, rep=request.user),
         "nav_current": "deals",
     })
 
