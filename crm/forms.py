@@ -266,6 +266,8 @@ class ContactEmailForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         template: EmailTemplate | None = cleaned.pop("template", None)  # the service takes the texts only
+        if cleaned.get("body"):  # browsers post a textarea's lines with CRLF; the timeline and mail keep LF
+            cleaned["body"] = cleaned["body"].replace("\r\n", "\n")
         contact = cleaned.get("contact") or self.contact
         if template is not None and contact is not None:
             values = placeholder_values(contact=contact, rep=self.rep)
