@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.forms import COMPANY_EMAIL_CONTACTS_MAX
 from crm.models import Activity, EmailDelivery, EmailDirection
-from crm.services import contact_email_send
+from crm.services import contact_email_reply_record, contact_email_send
 from tests.factories import CompanyFactory, ContactFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,18 @@ def test_support_staff_cannot_email_from_deal_or_company_pages(client, support_u
     assert f'action="/companies/{company.pk}/email/"' not in client.get(
         reverse("crm:company_detail", args=[company.pk])).content.decode()
     assert not Activity.objects.exists()
+
+
+def test_the_answer_to_an_email_from_a_company_page_shows_on_the_company_and_the_contact(client, sales_user):
+    company = CompanyFactory()
+    grace = ContactFactory(company=company, email="grace@example.com")
+    email = contact_email_send(contact=grace, owner=sales_user, subject="Your order", body="Shipped.",
+                               company=company)
+
+    reply = contact_email_reply_record(answered=email, subject="Re: Your order", body="Thanks, it arrived.",
+                                       message_id="<r1@example.com>", at=timezone.now())
+
+    assert (reply.company, reply.contact, reply.owner, reply.in_reply_to) == (company, grace, sales_user, email)
+    client.force_login(sales_user)
+    assert "Thanks, it arrived." in client.get(reverse("crm:company_detail", args=[company.pk])).content.decode()
+    assert "Thanks, it arrived." in client.get(reverse("crm:contact_detail", args=[grace.pk])).content.decode()
