@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 
 from core.jalali import persian_active, uses_persian_digits
 from core.permissions import can_read_area, role_of
-from crm.permissions import can_read_deals
+from crm.permissions import can_manage_email_templates, can_read_deals
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "crm_role": role_of(user) if signed_in else None,
         "nav_deals": signed_in and can_read_deals(user),
         "nav_tickets": signed_in and can_read_area(user, "support"),
+        "nav_email_templates": signed_in and can_manage_email_templates(user),
     }
 
 

@@ -13,16 +13,21 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import TypeaheadSelect
 from core.jalali import use_jalali_inputs
+from crm.email_placeholders import PLACEHOLDERS, fill_placeholders
+from crm.mail import placeholder_values
 from crm.models import (
     ActivityKind,
     Company,
     Contact,
     Deal,
+    EmailTemplate,
+    Language,
     LostReason,
     Role,
     Stage,
     User,
 )
+from crm.selectors import email_templates_offered
 
 OWNER_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
 
@@ -227,15 +232,93 @@ class ChurnForm(forms.Form):
 
 
 class ContactEmailForm(forms.Form):
-    """An email a rep writes a contact from its page: plain text, sent as typed."""
+    """An email a rep writes a contact: plain text, sent as typed. A chosen template fills an empty subject
+    or text for the contact (in the browser by `crm/email-templates.js`, else here on submit)."""
 
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+    template = forms.ModelChoiceField(label=_("Template"), queryset=EmailTemplate.objects.none(), required=False,
+                                      empty_label=_("No template"),
+                                      help_text=_("Fills the subject and the message for the contact."))
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    body = forms.CharField(label=_("Message"), max_length=20000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 6}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Its own element ids: the activity form beside it on the contact page has a subject and a body too.
+    def __init__(self, *args: Any, contact: Contact | None = None, rep: User | None = None, **kwargs: Any) -> None:
+        # Its own element ids: the activity form beside it on the record's page has a subject and a body too.
         kwargs.setdefault("auto_id", "id_email_%s")
         super().__init__(*args, **kwargs)
+        self.contact, self.rep = contact, rep
+        language = contact.language if contact is not None else getattr(rep, "language", Language.ENGLISH)
+        self.fields["template"].queryset = email_templates_offered(language=language)
+        self.fields["template"].widget.attrs["data-email-template"] = "1"
+
+    def placeholder_values(self) -> dict[str, dict[str, str]]:
+        """Each contact the form may write to (by id; "" for the one of a contact's or deal's page) with its
+        placeholders' values, for the browser to fill a chosen template."""
+        contact = self.contact
+        return {"": placeholder_values(contact=contact, rep=self.rep)} if contact is not None else {}
+
+    def templates_data(self) -> dict[str, object]:
+        """What the browser needs to fill a chosen template: the templates' texts and the placeholders' values."""
+        templates = {str(template.pk): {"subject": template.subject, "body": template.body}
+                     for template in self.fields["template"].queryset}
+        return {"templates": templates, "contacts": self.placeholder_values()}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        template: EmailTemplate | None = cleaned.pop("template", None)  # the service takes the texts only
+        if cleaned.get("body"):  # browsers post a textarea's lines with CRLF; the timeline and mail keep LF
+            cleaned["body"] = cleaned["body"].replace("\r\n", "\n")
+        contact = cleaned.get("contact") or self.contact
+        if template is not None and contact is not None:
+            values = placeholder_values(contact=contact, rep=self.rep)
+            for name in ("subject", "body"):
+                if not cleaned.get(name) and name not in self.errors:
+                    cleaned[name] = fill_placeholders(getattr(template, name), values)[:200 if name == "subject"
+                                                                                      else 20000]
+        for name in ("subject", "body"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, forms.Field.default_error_messages["required"])
+        return cleaned
+
+
+# The company page's "to" menu lists at most this many contacts (those with an address, by name).
+COMPANY_EMAIL_CONTACTS_MAX = 200
+
+
+class CompanyEmailForm(ContactEmailForm):
+    """An email a rep writes from a company's page to one of its contacts that has an address; its templates
+    come in the rep's language first, as the contact is not chosen yet."""
+
+    contact = forms.ModelChoiceField(label=_("To"), queryset=Contact.objects.none(), empty_label=None)
+    field_order = ("contact", "template", "subject", "body")
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.company = company
+        contacts = company.contacts.exclude(email="").order_by("last_name", "first_name", "id")
+        pks = list(contacts.values_list("pk", flat=True)[:COMPANY_EMAIL_CONTACTS_MAX])
+        field = self.fields["contact"]
+        field.queryset = Contact.objects.filter(pk__in=pks).select_related("company").order_by(
+            "last_name", "first_name", "id")
+        field.label_from_instance = lambda contact: f"{contact} <{contact.email}>"
+
+    def placeholder_values(self) -> dict[str, dict[str, str]]:
+        return {str(contact.pk): placeholder_values(contact=contact, rep=self.rep)
+                for contact in self.fields["contact"].queryset}
+
+
+class EmailTemplateForm(forms.ModelForm):
+    """A manager's email template; the placeholders reps' emails can fill are listed on the form."""
+
+    class Meta:
+        model = EmailTemplate
+        fields = ("name", "language", "subject", "body", "active")
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        known = "; ".join(f"{{{name}}}: {meaning}" for name, meaning in PLACEHOLDERS.items())
+        self.fields["body"].help_text = format_lazy(_("Placeholders: {known}."), known=known)
 
 
 class ActivityForm(forms.Form):

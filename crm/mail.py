@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from crm.models import Activity, User
+from crm.models import Activity, Contact, User
 
 
 def sales_address() -> str:
@@ -29,6 +29,12 @@ def rep_name(user: User | None) -> str:
     if user is None:
         return ""
     return user.full_name or user.get_full_name() or user.get_username()
+
+
+def placeholder_values(*, contact: Contact, rep: User | None) -> dict[str, str]:
+    """What an email template's placeholders (`crm.email_placeholders`) stand for in an email to `contact`."""
+    return {"first_name": contact.first_name, "last_name": contact.last_name,
+            "company": contact.company.name if contact.company_id else "", "rep_name": rep_name(rep)}
 
 
 def contact_email(*, activity: Activity) -> EmailMessage:

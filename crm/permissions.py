@@ -32,6 +32,11 @@ def can_email_contacts(user: object) -> bool:
     return can_edit_customers(user)
 
 
+def can_manage_email_templates(user: object) -> bool:
+    """Write and change the email templates reps start from: managers and admins."""
+    return role_of(user) in REASSIGNING_ROLES
+
+
 def can_merge_customers(user: object) -> bool:
     """Merge two contacts or two companies (and see the candidate pairs): managers and admins. Not owners: a
     merge deletes a record and moves other people's deals, tickets and answers onto the kept one."""

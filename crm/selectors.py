@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Case, Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from crm.models import (
     DealStatus,
     EmailDelivery,
     EmailDirection,
+    EmailTemplate,
     Pipeline,
     Role,
     Stage,
@@ -571,3 +572,13 @@ def merge_preview(*, keep: Contact | Company, drop: Contact | Company) -> MergeP
     moves = [MergeMove(label=str(rel.related_model._meta.verbose_name_plural), count=counts[relation_key(rel)])
              for rel in merge_relations(type(drop))]
     return MergePreview(keep=keep, drop=drop, fields=rows, moves=moves)
+
+
+def email_templates_offered(*, language: str) -> QuerySet[EmailTemplate]:
+    """Active email templates for the compose form, those in `language` (the contact's) first, then by name."""
+    return EmailTemplate.objects.filter(active=True).order_by(
+        Case(When(language=language, then=0), default=1), "name", "id")
+
+
+def email_template_list() -> QuerySet[EmailTemplate]:
+    return EmailTemplate.objects.order_by("name", "id")

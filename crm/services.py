@@ -36,6 +36,7 @@ from crm.models import (
     DealStatus,
     EmailDelivery,
     EmailDirection,
+    EmailTemplate,
     LostReason,
     Role,
     Stage,
@@ -452,15 +453,22 @@ DELIVERY_ERROR_MAX_CHARS = 2000
 
 
 @transaction.atomic
-def contact_email_send(*, contact: Contact, owner: User, subject: str, body: str) -> Activity:
+def contact_email_send(*, contact: Contact, owner: User, subject: str, body: str, deal: Deal | None = None,
+                       company: Company | None = None) -> Activity:
     """A rep's email to a contact, logged on its timeline as a sent email and sent after commit
     (`contact_email_posted`, a Celery task): it gets its Message-ID now, so the contact's answer finds it,
-    and stays `queued` until the mail server has it."""
+    and stays `queued` until the mail server has it. Written from a deal's or a company's page it is on that
+    record's timeline too, and so is the answer (it inherits the email's links); the contact must be the
+    deal's contact or one of the company's."""
     if not contact.email:
         raise ValidationError({"contact": _("This contact has no email address.")})
+    if deal is not None and deal.contact_id != contact.pk:
+        raise ValidationError({"contact": _("This contact is not the deal's contact.")})
+    if company is not None and contact.company_id != company.pk:
+        raise ValidationError({"contact": _("This contact does not work at this company.")})
     activity = Activity(kind=ActivityKind.EMAIL, direction=EmailDirection.OUT, subject=subject, body=body,
-                        owner=owner, contact=contact, created_at=timezone.now(), message_id=new_message_id(),
-                        delivery_status=EmailDelivery.QUEUED)
+                        owner=owner, contact=contact, deal=deal, company=company, created_at=timezone.now(),
+                        message_id=new_message_id(), delivery_status=EmailDelivery.QUEUED)
     _full_clean(activity)
     activity.save()
     events.contact_email_posted(activity_id=activity.pk)
@@ -501,6 +509,19 @@ def contact_email_bounced(*, message_id: str, error: str) -> bool:
     (an email entry has no separate bounced state). False when no email of ours has this Message-ID."""
     return Activity.objects.filter(message_id=message_id, kind=ActivityKind.EMAIL, direction=EmailDirection.OUT
                                    ).update(delivery_status=EmailDelivery.FAILED, delivery_error=error[:2000]) > 0
+
+
+@transaction.atomic
+def email_template_save(*, name: str, language: str, subject: str, body: str, active: bool = True,
+                        template: EmailTemplate | None = None) -> EmailTemplate:
+    """Create an email template, or change `template`; refused (ValidationError on the field) when the
+    subject or text holds a placeholder reps' emails cannot fill."""
+    template = template or EmailTemplate()
+    template.name, template.language, template.subject, template.body, template.active = (
+        name, language, subject, body, active)
+    _full_clean(template)
+    template.save()
+    return template
 
 
 @transaction.atomic

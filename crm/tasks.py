@@ -50,7 +50,9 @@ def notify_rep_of_reply(activity_id: int) -> bool:
     marker = f"crm:reply-notified:{activity_id}"
     if not cache.add(marker, 1, timeout=SENT_MARKER_SECONDS):
         return False
-    page_url = settings.SURVEY_PUBLIC_BASE_URL + reverse("crm:contact_detail", args=[reply.contact_id])
+    # The answer to an email written from a deal's page links to that deal, where the rep wrote it.
+    page = ("crm:deal_detail", reply.deal_id) if reply.deal_id else ("crm:contact_detail", reply.contact_id)
+    page_url = settings.SURVEY_PUBLIC_BASE_URL + reverse(page[0], args=[page[1]])
     try:
         mail.reply_notification(reply=reply, page_url=page_url).send()
     except BaseException:

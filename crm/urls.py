@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.views import account, activities, customers, deals, imports, merges, search, typeahead
+from crm.views import account, activities, customers, deals, email_templates, imports, merges, search, typeahead
 
 app_name = "crm"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("companies/<id:pk>/", customers.company_detail, name="company_detail"),
     path("companies/<id:pk>/edit/", customers.company_edit, name="company_edit"),
     path("companies/<id:pk>/churn/", customers.company_churn, name="company_churn"),
+    path("companies/<id:pk>/email/", activities.company_email, name="company_email"),
     path("companies/<id:pk>/merge/", merges.company_merge, name="company_merge"),
     path("import/<slug:kind>/", imports.csv_import, name="csv_import"),
     path("deals/", deals.deal_list, name="deal_list"),
@@ -31,8 +32,12 @@ urlpatterns = [
     path("deals/<id:pk>/edit/", deals.deal_edit, name="deal_edit"),
     path("deals/<id:pk>/move/", deals.deal_move, name="deal_move"),
     path("deals/<id:pk>/close/", deals.deal_close, name="deal_close"),
+    path("deals/<id:pk>/email/", activities.deal_email, name="deal_email"),
     path("deals/<id:pk>/reopen/", deals.deal_reopen, name="deal_reopen"),
     path("<target>/<id:pk>/activities/", activities.activity_log, name="activity_log"),
+    path("email-templates/", email_templates.email_template_list, name="email_template_list"),
+    path("email-templates/new/", email_templates.email_template_edit, name="email_template_create"),
+    path("email-templates/<id:pk>/edit/", email_templates.email_template_edit, name="email_template_edit"),
     path("tasks/", activities.task_list, name="task_list"),
     path("tasks/<id:pk>/done/", activities.task_toggle, name="task_toggle"),
     path("search/", search.search, name="search"),

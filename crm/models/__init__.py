@@ -12,12 +12,14 @@ The models live in modules by area; import them from `crm.models`, which re-expo
 - `deals`: DealStatus, DealKind, base_amount, Deal, DealStageEntry (and HistoricalDeal)
 - `activities`: ActivityKind, EmailDirection, EmailDelivery, Activity
 - `merges`: MergeKind, MergeRecord
+- `email_templates`: EmailTemplate
 """
 
 from crm.models.activities import Activity, ActivityKind, EmailDelivery, EmailDirection
 from crm.models.campaigns import Campaign, CampaignChannel, CampaignSpend
 from crm.models.customers import ChurnFields, Company, Contact, HistoricalCompany, HistoricalContact
 from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
+from crm.models.email_templates import EmailTemplate
 from crm.models.merges import MergeKind, MergeRecord
 from crm.models.people import Language, Role, Team, User
 from crm.models.pipelines import LostReason, Pipeline, Stage
@@ -37,6 +39,7 @@ __all__ = [
     "DealStatus",
     "EmailDelivery",
     "EmailDirection",
+    "EmailTemplate",
     "HistoricalCompany",
     "HistoricalContact",
     "HistoricalDeal",

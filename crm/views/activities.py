@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import selectors, services
-from crm.forms import ActivityForm, ContactEmailForm, add_service_error
+from crm.forms import ActivityForm, CompanyEmailForm, ContactEmailForm, add_service_error
 from crm.models import Activity, ActivityKind, Company, Contact, Deal
 from crm.permissions import can_edit_customers, can_edit_deal, can_email_contacts, can_reassign
 from crm.views.common import back_to, paginate, require
@@ -53,7 +53,7 @@ def contact_email(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the contact an email written on its page; it goes on the timeline and out after commit."""
     require(can_email_contacts(request.user))
     contact = get_object_or_404(Contact.objects.select_related("company", "owner", "source_campaign"), pk=pk)
-    form = ContactEmailForm(request.POST)
+    form = ContactEmailForm(request.POST, contact=contact, rep=request.user)
     if form.is_valid():
         try:
             services.contact_email_send(contact=contact, owner=request.user, **form.cleaned_data)
@@ -64,6 +64,45 @@ def contact_email(request: HttpRequest, pk: int) -> HttpResponse:
                              % {"email": contact.email, "subject": form.cleaned_data["subject"]})
             return redirect("crm:contact_detail", pk=pk)
     return _customer_page(request, contact, email_form=form)
+
+
+@login_required
+@require_POST
+def deal_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the deal's contact from the deal's page; the email and the answer show on the deal and the contact."""
+    require(can_email_contacts(request.user))
+    deal = _get_deal(pk)
+    form = ContactEmailForm(request.POST, contact=deal.contact, rep=request.user)
+    if form.is_valid():
+        try:
+            services.contact_email_send(contact=deal.contact, owner=request.user, deal=deal, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Email to %(email)s queued: %(subject)s")
+                             % {"email": deal.contact.email, "subject": form.cleaned_data["subject"]})
+            return redirect("crm:deal_detail", pk=pk)
+    return _deal_page(request, deal, email_form=form)
+
+
+@login_required
+@require_POST
+def company_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email one of the company's contacts from its page; the email and the answer show on both pages."""
+    require(can_email_contacts(request.user))
+    company = get_object_or_404(Company.objects.select_related("owner"), pk=pk)
+    form = CompanyEmailForm(request.POST, company=company, rep=request.user)
+    if form.is_valid():
+        contact = form.cleaned_data.pop("contact")
+        try:
+            services.contact_email_send(contact=contact, owner=request.user, company=company, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Email to %(email)s queued: %(subject)s")
+                             % {"email": contact.email, "subject": form.cleaned_data["subject"]})
+            return redirect("crm:company_detail", pk=pk)
+    return _customer_page(request, company, email_form=form)
 
 
 @login_required

@@ -15,7 +15,15 @@ from core.ids import parse_record_id
 from core.permissions import can_read_area
 from crm import selectors, services
 from crm.filters import CompanyFilter, ContactFilter
-from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactEmailForm, ContactForm, add_service_error
+from crm.forms import (
+    ActivityForm,
+    ChurnForm,
+    CompanyEmailForm,
+    CompanyForm,
+    ContactEmailForm,
+    ContactForm,
+    add_service_error,
+)
 from crm.models import Company, Contact
 from crm.permissions import (
     can_create_deal,
@@ -73,7 +81,8 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 
 def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_form: ActivityForm | None = None,
-                   churn_form: ChurnForm | None = None, email_form: ContactEmailForm | None = None) -> HttpResponse:
+                   churn_form: ChurnForm | None = None,
+                   email_form: ContactEmailForm | CompanyEmailForm | None = None) -> HttpResponse:
     user = request.user
     is_contact = isinstance(record, Contact)
     context = {
@@ -94,10 +103,15 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
         context["can_open_tickets"] = can_read_area(user, "support")
         # Offered when the contact has an address; a refused email comes back on its form regardless.
         context["can_email"] = can_email_contacts(user) and (bool(record.email) or email_form is not None)
-        context["email_form"] = email_form or ContactEmailForm()
+        context["email_form"] = email_form or ContactEmailForm(contact=record, rep=user)
         context["responses"] = selectors.contact_survey_responses(record)[:50]
         return render(request, "crm/contact_detail.html", context)
     context["contacts"] = record.contacts.select_related("owner")[:100]
+    if can_email_contacts(user):
+        company_email_form = email_form or CompanyEmailForm(company=record, rep=user)
+        # Offered when one of its contacts has an address; a refused email comes back on its form regardless.
+        context["can_email"] = email_form is not None or company_email_form.fields["contact"].queryset.exists()
+        context["email_form"] = company_email_form
     return render(request, "crm/company_detail.html", context)
 
 

@@ -14,9 +14,17 @@ from core.concurrency import StaleEditError
 from core.ids import parse_record_id
 from crm import selectors, services
 from crm.filters import DealFilter
-from crm.forms import ActivityForm, DealForm, DealLoseForm, DealMoveForm, DealWinForm, add_service_error
+from crm.forms import (
+    ActivityForm,
+    ContactEmailForm,
+    DealForm,
+    DealLoseForm,
+    DealMoveForm,
+    DealWinForm,
+    add_service_error,
+)
 from crm.models import Contact, Deal, Pipeline
-from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
+from crm.permissions import can_create_deal, can_edit_deal, can_email_contacts, can_read_deals, can_reassign
 from crm.views.common import (
     back_to,
     columns_csv_response,
@@ -78,7 +86,8 @@ def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 
 
 def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm | None = None,
-               close_form: DealWinForm | DealLoseForm | None = None) -> HttpResponse:
+               close_form: DealWinForm | DealLoseForm | None = None,
+               email_form: ContactEmailForm | None = None) -> HttpResponse:
     may_edit = can_edit_deal(request.user, deal)
     win_form = close_form if isinstance(close_form, DealWinForm) else DealWinForm(
         initial={"version": deal.version, "exchange_rate": deal.exchange_rate}, needs_rate=_needs_rate(deal))
@@ -93,6 +102,10 @@ def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm 
         "activity_form": activity_form or ActivityForm(),
         "win_form": win_form, "lose_form": lose_form, "close_form": close_form,
         "needs_rate": _needs_rate(deal),
+        "can_email": can_email_contacts(request.user),
+        # The form when the contact has an address; a refused email comes back on its form regardless.
+        "email_offered": bool(deal.contact.email) or email_form is not None,
+        "email_form": email_form or ContactEmailForm(contact=deal.contact, rep=request.user),
         "nav_current": "deals",
     })
 

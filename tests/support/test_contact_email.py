@@ -14,7 +14,7 @@ from crm.models import Activity, ActivityKind, EmailDelivery, EmailDirection, Ro
 from crm.tasks import notify_rep_of_reply, send_contact_email
 from support.models import InboundEmail, InboundStatus, Ticket
 from support.services import inbound_email_file
-from tests.factories import ContactFactory, UserFactory
+from tests.factories import ContactFactory, DealFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,32 @@ def test_a_bounce_of_a_reps_email_leaves_it_failed_with_the_receiving_servers_an
     assert email.delivery_error.startswith("5.1.1 550 5.1.1")
     assert (inbound.status, inbound.reason) == (InboundStatus.IGNORED, "a delivery report: our email bounced")
     assert not Ticket.objects.exists()
+
+
+def test_an_email_from_a_deal_page_reaches_its_contact_and_the_answer_threads_onto_the_deal(
+        client, rep, contact, smtp_server, django_capture_on_commit_callbacks):
+    deal = DealFactory(contact=contact, owner=rep, title="Hopper renewal")
+    client.force_login(rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("crm:deal_email", args=[deal.pk]),
+                               {"subject": "Your renewal", "body": "Shall we talk on Monday?"})
+    assert response.status_code == 302
+    email = Activity.objects.get(direction=EmailDirection.OUT)
+    (received,) = smtp_server.messages
+    assert received.rcpt_tos == ["grace@example.com"]
+    assert received.message["Message-ID"] == email.message_id
+    assert (email.deal, email.delivery_status) == (deal, EmailDelivery.SENT)
+    smtp_server.messages.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_email_file(raw=answer(in_reply_to=email.message_id), received_at=timezone.now(), mailbox_key="k1")
+
+    reply = Activity.objects.get(direction=EmailDirection.IN)
+    assert (reply.deal, reply.contact, reply.in_reply_to) == (deal, contact, email)
+    deal_page = client.get(reverse("crm:deal_detail", args=[deal.pk])).content.decode()
+    contact_page = client.get(reverse("crm:contact_detail", args=[contact.pk])).content.decode()
+    assert "Monday works." in deal_page
+    assert "Monday works." in contact_page
+    (note,) = smtp_server.messages
+    assert note.rcpt_tos == ["rita@acme.example"]
+    assert f"https://crm.acme.example/deals/{deal.pk}/" in note.message.get_content()
