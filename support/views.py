@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from core.concurrency import StaleEditError
 from core.csv import csv_response
 from core.ratelimit import RateLimit
 from support import services
+from support.attachments import attachment_response
 from support.filters import TicketFilter
 from support.forms import (
     PublicTicketForm,
@@ -178,15 +179,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = attachment_for_download(pk=pk)
     if not can_download_attachment(request.user, attachment.message.ticket):
         raise PermissionDenied(_("Tickets are worked by support staff, managers and admins."))
-    try:
-        content = attachment.file.open("rb")
-    except (FileNotFoundError, OSError) as error:
-        raise Http404(_("This file is no longer stored.")) from error
-    response = FileResponse(content, as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(attachment)
 
 
 def _versioned_edit(request: HttpRequest, ticket: Ticket, form: Form, form_name: str, change: object,

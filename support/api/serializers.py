@@ -1,11 +1,12 @@
 """Shapes of tickets and their messages; input serializers validate before support.services is called."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.base import VersionSerializer, record_field
 from crm.models import Contact, User
-from support.models import Channel, MessageAuthor, Priority, Ticket, TicketMessage
+from support.models import Attachment, Channel, MessageAuthor, Priority, Ticket, TicketMessage
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -43,11 +44,30 @@ class TicketResolveSerializer(VersionSerializer):
     close = serializers.BooleanField(default=False, help_text=_("Close the ticket rather than resolve it."))
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    kept = serializers.BooleanField(
+        read_only=True, help_text=_("False for a file larger than the limit when it came: listed, but not stored."))
+    download = serializers.SerializerMethodField(
+        help_text=_("Where the file is served (as a download, to those who may read the ticket); null when it "
+                    "was not kept."))
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size_bytes", "kept", "limit_mb", "download"]
+
+    def get_download(self, attachment: Attachment) -> str | None:
+        if not attachment.kept:
+            return None
+        return reverse("api-ticket-attachment", args=[attachment.message.ticket_id, attachment.pk])
+
+
 class TicketMessageSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
     class Meta:
         model = TicketMessage
         fields = ["id", "ticket", "at", "author", "user", "public", "body", "message_id", "delivery_status",
-                  "delivery_error", "sent_at"]
+                  "delivery_error", "sent_at", "attachments"]
         read_only_fields = ["message_id", "delivery_status", "delivery_error", "sent_at"]
 
 

@@ -1,17 +1,26 @@
 """Ticket endpoints: thin ViewSets that check crm.permissions and call one support.services function."""
 
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ID_PATH_PARAMETER, ReadableRecordViewSet, changes, creates, respond_with
+from core.ids import RECORD_REFERENCE_PATH_REGEX, parse_record_id
 from support import services
 from support.api import serializers as s
 from support.api.filters import TicketFilter
+from support.attachments import attachment_response
 from support.models import Ticket
-from support.permissions import can_assign_ticket, can_work_tickets
+from support.permissions import can_assign_ticket, can_download_attachment, can_work_tickets
+from support.selectors import attachment_for_download
+
+ATTACHMENT_ID_PARAMETER = OpenApiParameter("attachment_id", int, OpenApiParameter.PATH,
+                                           description="The attachment's id (from the message's `attachments`).")
 
 
 class TicketViewSet(ReadableRecordViewSet):
@@ -63,7 +72,25 @@ class TicketViewSet(ReadableRecordViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def messages(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
-        return Response(s.TicketMessageSerializer(ticket.messages.order_by("at", "id"), many=True).data)
+        thread = ticket.messages.order_by("at", "id").prefetch_related("attachments__message")
+        return Response(s.TicketMessageSerializer(thread, many=True).data)
+
+    @extend_schema(parameters=[ID_PATH_PARAMETER, ATTACHMENT_ID_PARAMETER], filters=False,
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   description="A file of one of the ticket's messages, as a download (`Content-Disposition: "
+                               "attachment`, the type sniffed from its content when it was stored).")
+    @action(detail=True, methods=["get"], url_path=rf"attachments/(?P<attachment_id>{RECORD_REFERENCE_PATH_REGEX})",
+            filterset_class=None, pagination_class=None)
+    def attachment(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
+        ticket = self.get_object()
+        self.check_write(can_download_attachment(request.user, ticket))
+        number = parse_record_id(attachment_id)  # attachments have no external id: `ext:` names none
+        if number is None:
+            raise NotFound()
+        found = attachment_for_download(pk=number)
+        if found.message.ticket_id != ticket.pk:
+            raise NotFound()
+        return attachment_response(found)
 
     @extend_schema(parameters=[ID_PATH_PARAMETER], request=s.TicketMessageCreateSerializer,
                    responses={201: s.TicketMessageSerializer},

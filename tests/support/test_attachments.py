@@ -17,6 +17,7 @@ from support.inbound import decoded_size, read_email
 from support.models import Attachment, InboundEmail, InboundStatus, MessageAuthor, Ticket, TicketMessage
 from support.services import inbound_email_file
 from support.tasks import poll_support_mailbox
+from tests.api.conftest import token_client
 from tests.factories import ContactFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,40 @@ def test_the_public_form_takes_attachments(django_capture_on_commit_callbacks):
     ticket = Ticket.objects.get()
     attachment = ticket.messages.get().attachments.get()
     assert (attachment.filename, attachment.content_type, attachment.kept) == ("error.png", "image/png", True)
+
+
+# The API
+
+
+def test_the_api_lists_a_messages_attachments_and_serves_each_as_a_download(settings, ticket):
+    settings.CRM_ATTACHMENT_MAX_MB = 1
+    inbound = file(email_with([("screen shot.png", PNG, "image/png"),
+                               ("backup.bin", b"\x00" * (1024 * 1024 + 1), "application/octet-stream")]))
+    png, refused = inbound.message.attachments.order_by("id")
+    api = token_client(UserFactory(role=Role.SUPPORT))
+
+    thread = api.get(f"/api/tickets/{inbound.ticket.pk}/messages/").json()
+    assert thread[-1]["attachments"] == [
+        {"id": png.pk, "filename": "screen shot.png", "content_type": "image/png", "size_bytes": len(PNG),
+         "kept": True, "limit_mb": None, "download": f"/api/tickets/{inbound.ticket.pk}/attachments/{png.pk}/"},
+        {"id": refused.pk, "filename": "backup.bin", "content_type": "", "size_bytes": 1024 * 1024 + 1,
+         "kept": False, "limit_mb": 1, "download": None},
+    ]
+    response = api.get(thread[-1]["attachments"][0]["download"])
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == "attachment; filename=\"screen shot.png\""
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_api_serves_an_attachment_only_through_its_own_ticket_and_only_to_support(ticket):
+    inbound = file(email_with([("screen shot.png", PNG, "image/png")]))
+    png = inbound.message.attachments.get()
+    other = TicketFactory(subject="Another", created_at=timezone.now())
+    support = token_client(UserFactory(role=Role.SUPPORT))
+    assert support.get(f"/api/tickets/{other.pk}/attachments/{png.pk}/").status_code == 404
+    for unknown in (png.pk + 1000, 2**31, 10**30, "ext:x"):
+        assert support.get(f"/api/tickets/{inbound.ticket.pk}/attachments/{unknown}/").status_code == 404
+    sales = token_client(UserFactory(role=Role.SALES))
+    assert sales.get(f"/api/tickets/{inbound.ticket.pk}/attachments/{png.pk}/").status_code == 403
