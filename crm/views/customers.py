@@ -78,7 +78,8 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
     is_contact = isinstance(record, Contact)
     context = {
         "record": record, "is_contact": is_contact,
-        "activities": selectors.record_activities(record)[:100],
+        "timeline": selectors.record_timeline(record, user=user, kind=request.GET.get("kind", ""),
+                                              limit=selectors.timeline_limit(request.GET.get("shown"))),
         "deals": selectors.record_deals(record, user=user) if can_read_deals(user) else None,
         "history": selectors.record_history(record),
         "can_edit": can_edit_customers(user), "can_create_deal": can_create_deal(user),
