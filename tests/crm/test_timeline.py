@@ -116,3 +116,57 @@ def test_deal_page_shows_its_activities(client, history: dict) -> None:
 
     assert page.status_code == 200
     assert "Budget approved" in page.content.decode()
+
+
+# Adding a task in one step
+
+
+def test_task_added_from_task_list_with_contact_and_deal(client) -> None:
+    rep = UserFactory(role=Role.SALES)
+    contact = ContactFactory(first_name="Nima", last_name="Karimi")
+    deal = DealFactory(title="Renewal", contact=contact, owner=rep)
+    client.force_login(rep)
+
+    answer = client.post(reverse("crm:task_list"), {"subject": "Prepare the quote", "due_at": "2026-03-02T10:00",
+                                                    "contact": contact.pk, "deal": deal.pk})
+
+    assert answer.status_code == 302
+    task = selectors.my_tasks(user=rep).get()
+    assert (task.subject, task.contact, task.deal, task.kind) == ("Prepare the quote", contact, deal, "task")
+    assert task.due_at is not None
+    assert "Prepare the quote" in client.get(reverse("crm:task_list")).content.decode()
+
+
+def test_task_without_subject_or_with_bad_date_shows_field_errors(client) -> None:
+    rep = UserFactory(role=Role.SALES)
+    client.force_login(rep)
+
+    answer = client.post(reverse("crm:task_list"), {"subject": "", "due_at": "not a date", "deal": "999999"})
+
+    assert answer.status_code == 400
+    form = answer.context["task_form"]
+    assert set(form.errors) == {"subject", "due_at", "deal"}
+    assert not selectors.my_tasks(user=rep).exists()
+
+
+def test_task_on_someone_elses_deal_is_refused_for_a_rep(client) -> None:
+    rep = UserFactory(role=Role.SALES)
+    other_deal = DealFactory(title="Not mine", owner=UserFactory(role=Role.SALES))
+    client.force_login(rep)
+
+    answer = client.post(reverse("crm:task_list"), {"subject": "Sneak in", "deal": other_deal.pk})
+
+    assert answer.status_code == 400
+    assert "deal" in answer.context["task_form"].errors
+    assert not selectors.my_tasks(user=rep).exists()
+
+
+def test_task_added_from_a_timeline_in_one_submit(client, history: dict) -> None:
+    client.force_login(history["rep"])
+    contact = history["contact"]
+
+    answer = client.post(reverse("crm:activity_log", args=["contact", contact.pk]),
+                         {"kind": "task", "subject": "Follow up", "due_at": "2026-03-05T09:30"})
+
+    assert answer.status_code == 302
+    assert selectors.record_timeline(contact, user=history["rep"]).pinned.subject == "Follow up"
