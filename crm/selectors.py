@@ -121,6 +121,19 @@ def my_tasks(*, user: User, done: bool = False) -> QuerySet[Activity]:
     return tasks.filter(done_at__isnull=True).order_by(F("due_at").asc(nulls_last=True), "id")
 
 
+def due_task_reminders(*, now: datetime, limit: int = 500) -> QuerySet[Activity]:
+    """Open tasks that fell due and whose owner was not reminded yet, oldest due first."""
+    return (Activity.objects.filter(kind=ActivityKind.TASK, done_at__isnull=True, reminded_at__isnull=True,
+                                    due_at__lte=now, owner__isnull=False)
+            .order_by("due_at", "id")[:limit])
+
+
+def due_task_count(*, user: User, now: datetime) -> int:
+    """How many of the user's open tasks are due: the header's notice, one count on the tasks index."""
+    return Activity.objects.filter(owner=user, kind=ActivityKind.TASK, done_at__isnull=True,
+                                   due_at__lte=now).count()
+
+
 # Detail pages
 
 
