@@ -226,10 +226,6 @@ def contact_tickets(contact: Contact) -> QuerySet[Any]:
     return contact.tickets.select_related("assignee").order_by("-created_at", "-id")
 
 
-def contact_survey_responses(contact: Contact) -> QuerySet[Any]:
-    return contact.survey_responses.select_related("survey").order_by("-answered_at", "-id")
-
-
 def record_deals(record: Contact | Company, *, user: User) -> QuerySet[Deal]:
     return (deals_visible_to(user).filter(**{type(record).__name__.lower(): record})
             .select_related("stage", "owner").order_by("-created_at", "-id"))

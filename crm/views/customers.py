@@ -96,7 +96,6 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
         # Offered when the contact has an address; a refused email comes back on its form regardless.
         context["can_email"] = can_email_contacts(user) and (bool(record.email) or email_form is not None)
         context["email_form"] = email_form or ContactEmailForm()
-        context["responses"] = selectors.contact_survey_responses(record)[:50]
         return render(request, "crm/contact_detail.html", context)
     context["contacts"] = record.contacts.select_related("owner")[:100]
     return render(request, "crm/company_detail.html", context)
