@@ -1,11 +1,13 @@
 """Template context shared by every staff page."""
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from core.jalali import persian_active, uses_persian_digits
 from core.permissions import can_read_area, role_of
 from crm.permissions import can_manage_email_templates, can_read_deals
+from crm.selectors import due_task_count
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -17,6 +19,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_deals": signed_in and can_read_deals(user),
         "nav_tickets": signed_in and can_read_area(user, "support"),
         "nav_email_templates": signed_in and can_manage_email_templates(user),
+        # The on-page reminder: the user's tasks that are due, a badge on the Tasks link.
+        "nav_due_tasks": due_task_count(user=user, now=timezone.now()) if signed_in else 0,
     }
 
 

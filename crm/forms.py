@@ -27,6 +27,7 @@ from crm.models import (
     Stage,
     User,
 )
+from crm.permissions import can_edit_customers, can_edit_deal, deals_visible_to
 from crm.selectors import email_templates_offered
 
 OWNER_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
@@ -337,6 +338,36 @@ class ActivityForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("due_at") and cleaned.get("kind") != ActivityKind.TASK:
             self.add_error("due_at", _("Only tasks have a due date."))
+        return cleaned
+
+
+class TaskForm(forms.Form):
+    """A task for oneself in one step from the task list, optionally on a contact or a deal."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    due_at = forms.DateTimeField(label=_("Due at"), required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                            format="%Y-%m-%dT%H:%M"))
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False,
+                                     widget=picker("contacts"))
+    deal = forms.ModelChoiceField(label=_("Deal"), queryset=Deal.objects.none(), required=False,
+                                  widget=picker("deals"))
+
+    def __init__(self, *args: Any, user: object, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["contact"].queryset = Contact.objects.all()
+        self.fields["deal"].queryset = deals_visible_to(user)
+        use_jalali_inputs(self)
+
+    def clean(self) -> dict[str, Any]:
+        """The same rule as logging on the record's page: only those who may edit it put a task on it."""
+        cleaned = super().clean()
+        if cleaned.get("contact") is not None and not can_edit_customers(self.user):
+            self.add_error("contact", _("You may not add tasks to contacts."))
+        deal = cleaned.get("deal")
+        if deal is not None and not can_edit_deal(self.user, deal):
+            self.add_error("deal", _("You may not add tasks to this deal."))
         return cleaned
 
 

@@ -55,3 +55,16 @@ def reply_notification(*, reply: Activity, page_url: str) -> EmailMessage:
         body = render_to_string("emails/crm/reply_notification.txt", context)
     return EmailMessage(subject=" ".join(subject.split()), body=body, from_email=settings.DEFAULT_FROM_EMAIL,
                         to=[rep.email], headers={"Auto-Submitted": "auto-generated"})
+
+
+def task_reminder(*, task: Activity, page_url: str) -> EmailMessage:
+    """Remind a task's owner that it fell due, in the owner's language, from the sales address (else the
+    default sender)."""
+    owner = task.owner
+    context = {"task": task, "rep_name": rep_name(owner), "page_url": page_url}
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("emails/crm/task_reminder_subject.txt", context)
+        body = render_to_string("emails/crm/task_reminder.txt", context)
+    return EmailMessage(subject=" ".join(subject.split()), body=body,
+                        from_email=settings.CRM_SALES_EMAIL or settings.DEFAULT_FROM_EMAIL,
+                        to=[owner.email], headers={"Auto-Submitted": "auto-generated"})

@@ -8,9 +8,11 @@ from typing import Any, Literal
 
 from django.db.models import Case, Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, When, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from core import search
+from core import search, timeline
 from core.ids import parse_record_id
 from core.text import fold_persian, folded
 from crm.merging import merge_fields, merge_relations, related_counts, relation_key
@@ -120,6 +122,19 @@ def my_tasks(*, user: User, done: bool = False) -> QuerySet[Activity]:
     return tasks.filter(done_at__isnull=True).order_by(F("due_at").asc(nulls_last=True), "id")
 
 
+def due_task_reminders(*, now: datetime, limit: int = 500) -> QuerySet[Activity]:
+    """Open tasks that fell due and whose owner was not reminded yet, oldest due first."""
+    return (Activity.objects.filter(kind=ActivityKind.TASK, done_at__isnull=True, reminded_at__isnull=True,
+                                    due_at__lte=now, owner__isnull=False)
+            .order_by("due_at", "id")[:limit])
+
+
+def due_task_count(*, user: User, now: datetime) -> int:
+    """How many of the user's open tasks are due: the header's notice, one count on the tasks index."""
+    return Activity.objects.filter(owner=user, kind=ActivityKind.TASK, done_at__isnull=True,
+                                   due_at__lte=now).count()
+
+
 # Detail pages
 
 
@@ -127,13 +142,89 @@ def record_activities(record: Contact | Company | Deal) -> QuerySet[Activity]:
     return record.activities.select_related("owner").order_by("-created_at", "-id")
 
 
+TIMELINE_PAGE = 30
+TIMELINE_MAX = 300
+
+
+@dataclass
+class Timeline:
+    """A record's merged timeline as its page shows it: the chips to filter by kind, the next open task
+    pinned on top, and the newest `limit` entries (`has_more` offers the next step)."""
+
+    entries: list[timeline.TimelineEntry]
+    kinds: list[tuple[str, Any]]
+    kind: str
+    pinned: Activity | None
+    limit: int
+    has_more: bool
+
+    @property
+    def more_limit(self) -> int:
+        return min(self.limit + TIMELINE_PAGE, TIMELINE_MAX)
+
+
+def timeline_limit(value: str | None) -> int:
+    """The number of entries asked for by `?shown=`; anything unusable gives the first page."""
+    try:
+        asked = int(value or TIMELINE_PAGE)
+    except ValueError:
+        return TIMELINE_PAGE
+    return max(TIMELINE_PAGE, min(asked, TIMELINE_MAX))
+
+
+def _activity_entries(record: Contact | Company | Deal, *, kind: str, limit: int) -> list[timeline.TimelineEntry]:
+    activities = record_activities(record)
+    if kind:
+        activities = activities.filter(kind=kind)
+    return [timeline.TimelineEntry(at=activity.created_at, kind=activity.kind, title=activity.subject,
+                                   detail=activity.body, item=activity) for activity in activities[:limit]]
+
+
+def _deal_entries(record: Contact | Company, *, user: User, limit: int) -> list[timeline.TimelineEntry]:
+    if not can_read_deals(user):
+        return []
+    return [timeline.TimelineEntry(at=deal.created_at, kind="deal", title=deal.title,
+                                   url=reverse("crm:deal_detail", args=[deal.pk]),
+                                   detail=f"{deal.get_status_display()} · {deal.stage.name}", item=deal)
+            for deal in record_deals(record, user=user)[:limit]]
+
+
+def next_open_task(record: Contact | Company | Deal) -> Activity | None:
+    """The task to do next on a record: open, earliest due first (undated last)."""
+    return (record.activities.filter(kind=ActivityKind.TASK, done_at__isnull=True).select_related("owner")
+            .order_by(F("due_at").asc(nulls_last=True), "id").first())
+
+
+def record_timeline(record: Contact | Company | Deal, *, user: User, kind: str = "",
+                    limit: int = TIMELINE_PAGE) -> Timeline:
+    """Activities and emails, deals, and what other apps registered (tickets, survey answers) of a record,
+    newest first. Each source gives at most `limit + 1` newest entries, so the merge is bounded and knows
+    whether there is more."""
+    record_kind = type(record).__name__.lower()
+    kinds: list[tuple[str, Any]] = list(ActivityKind.choices)
+    if not isinstance(record, Deal):
+        kinds.append(("deal", _("Deals")))
+        kinds += list(timeline.registered_kinds().items())
+    kind = kind if kind in dict(kinds) else ""
+    wanted = limit + 1
+    merged: list[timeline.TimelineEntry] = []
+    if kind in ("", *ActivityKind.values):
+        merged += _activity_entries(record, kind=kind, limit=wanted)
+    if not isinstance(record, Deal):
+        if kind in ("", "deal"):
+            merged += _deal_entries(record, user=user, limit=wanted)
+        for source_kind in timeline.registered_kinds():
+            if kind in ("", source_kind):
+                merged += timeline.entries(source_kind, record_kind=record_kind, record_id=record.pk, user=user,
+                                           limit=wanted)
+    merged.sort(key=lambda entry: entry.at, reverse=True)
+    return Timeline(entries=merged[:limit], kinds=kinds, kind=kind, pinned=next_open_task(record), limit=limit,
+                    has_more=len(merged) > limit)
+
+
 def contact_tickets(contact: Contact) -> QuerySet[Any]:
     """A contact's tickets, newest first; shown on its page to every role that may read the contact."""
     return contact.tickets.select_related("assignee").order_by("-created_at", "-id")
-
-
-def contact_survey_responses(contact: Contact) -> QuerySet[Any]:
-    return contact.survey_responses.select_related("survey").order_by("-answered_at", "-id")
 
 
 def record_deals(record: Contact | Company, *, user: User) -> QuerySet[Deal]:

@@ -5,14 +5,14 @@ Each function is atomic, keyword-only, and marks the KPI days its change touches
 and the importer all come through here.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -532,6 +532,26 @@ def task_set_done(*, task: Activity, done: bool, at: datetime | None = None) -> 
     task.done_at = (at or timezone.now()) if done else None
     task.save(update_fields=["done_at"])
     return task
+
+
+@transaction.atomic
+def task_remind(*, task_id: int, now: datetime, send: Callable[[Activity], object]) -> bool:
+    """Remind a due task's owner once: the task is locked (skipped when another worker holds it), `send`
+    delivers the reminder and the task is marked reminded in the same transaction, so a reminder the mail
+    server refused is tried again next run and one that went out never goes twice. False when there was
+    nothing (any more) to remind of."""
+    tasks = Activity.objects.select_related("owner")
+    if connection.features.has_select_for_update_skip_locked:
+        tasks = tasks.select_for_update(skip_locked=True, of=("self",))
+    task = tasks.filter(pk=task_id, kind=ActivityKind.TASK, done_at__isnull=True, reminded_at__isnull=True,
+                        due_at__lte=now, owner__isnull=False).first()
+    if task is None:
+        return False
+    if task.owner.email:
+        send(task)
+    task.reminded_at = now
+    task.save(update_fields=["reminded_at"])
+    return True
 
 
 @transaction.atomic

@@ -12,11 +12,12 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from core.tasks import MAIL_ERRORS, MAIL_RETRY, SENT_MARKER_SECONDS, TASK_OPTIONS, mail_error_text
 from crm import mail
-from crm.selectors import email_activity_to_send, email_reply_to_notify
-from crm.services import contact_email_failed, contact_email_sent
+from crm.selectors import due_task_reminders, email_activity_to_send, email_reply_to_notify
+from crm.services import contact_email_failed, contact_email_sent, task_remind
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +60,19 @@ def notify_rep_of_reply(activity_id: int) -> bool:
         cache.delete(marker)
         raise
     return True
+
+
+@shared_task(name="crm.tasks.send_task_reminders", **TASK_OPTIONS)
+def send_task_reminders() -> int:
+    """Every minute (beat): email the owners of tasks that fell due since the last run; how many went out.
+    A reminder the mail server refused stays due and is tried again at the next run."""
+    now = timezone.now()
+    page_url = settings.SURVEY_PUBLIC_BASE_URL + reverse("crm:task_list")
+    sent = 0
+    for task_id in due_task_reminders(now=now).values_list("id", flat=True):
+        try:
+            sent += task_remind(task_id=task_id, now=now,
+                                send=lambda task: mail.task_reminder(task=task, page_url=page_url).send())
+        except MAIL_ERRORS as error:
+            logger.warning("reminder of task %s not sent: %s", task_id, mail_error_text(error))
+    return sent

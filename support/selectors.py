@@ -7,11 +7,13 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.timeline import TimelineEntry
 from crm.models import Role, User
 from support.models import RESOLVED_STATUSES, Attachment, DeliveryStatus, MessageAuthor, Priority, Ticket, TicketMessage
 from support.permissions import can_read_tickets
@@ -262,3 +264,19 @@ def search_tickets(*, user: object, words: Sequence[str], limit: int) -> list[Ti
     for word in words:
         match &= Q(subject__icontains=word)
     return list(Ticket.objects.filter(match).select_related("contact").order_by("-created_at", "-id")[:limit])
+
+
+def ticket_timeline(*, record_kind: str, record_id: int, user: object, limit: int) -> list[TimelineEntry]:
+    """A contact's or company's newest tickets for its timeline (registered in support/apps.py). Every role
+    that reads the record sees them, as the contact page always showed them; only ticket readers get a link."""
+    if record_kind == "contact":
+        tickets = Ticket.objects.filter(contact_id=record_id)
+    elif record_kind == "company":
+        tickets = Ticket.objects.filter(contact__company_id=record_id)
+    else:
+        return []
+    linked = can_read_tickets(user)
+    return [TimelineEntry(at=ticket.created_at, kind="ticket", title=ticket.subject,
+                          url=reverse("support:ticket_detail", args=[ticket.pk]) if linked else "",
+                          detail=f"{ticket.get_status_display()} · {ticket.get_priority_display()}", item=ticket)
+            for ticket in tickets.select_related("assignee").order_by("-created_at", "-id")[:limit]]

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from core.permissions import can_read_area
+from core.timeline import TimelineEntry
 from crm.models import Company, Contact, Deal, DealStatus, User
 from crm.selectors import by_public_id
 from surveys.models import SERVQUAL_DIMENSIONS, Invitation, Response, Survey, SurveyKind
@@ -150,3 +151,21 @@ def contacts_to_invite(*, company: Company | None = None, owner: User | None = N
     if language:
         contacts = contacts.filter(language=language)
     return contacts.order_by("pk")
+
+
+def response_timeline(*, record_kind: str, record_id: int, user: object, limit: int) -> list[TimelineEntry]:
+    """A contact's or company's newest survey answers for its timeline (registered in surveys/apps.py), shown
+    to every role that reads the record, as the contact page always showed them."""
+    if record_kind == "contact":
+        responses = Response.objects.filter(contact_id=record_id)
+    elif record_kind == "company":
+        responses = Response.objects.filter(contact__company_id=record_id)
+    else:
+        return []
+    entries = []
+    for response in responses.select_related("survey").order_by("-answered_at", "-id")[:limit]:
+        score = "" if response.score is None else f": {response.score}"
+        entries.append(TimelineEntry(at=response.answered_at, kind="survey_response",
+                                     title=f"{response.survey.name} ({response.survey.get_kind_display()}){score}",
+                                     detail=response.comment or "", item=response))
+    return entries

@@ -287,6 +287,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.nightly_rollup_task",
         "schedule": crontab(hour=CRM_NIGHTLY_ROLLUP_TIME[0], minute=CRM_NIGHTLY_ROLLUP_TIME[1]),
     },
+    # Reminders of tasks that fell due: an email to the owner, once.
+    "task-reminders": {"task": "crm.tasks.send_task_reminders", "schedule": 60.0},
     # Relationship NPS to active customers: quarterly, on the first day of each quarter.
     "relationship-nps": {
         "task": "surveys.tasks.relationship_nps_task",

@@ -52,6 +52,8 @@ class Activity(models.Model):
                               on_delete=models.SET_NULL, related_name="activities")
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # When the owner was reminded of the task falling due, so the reminder goes out once.
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"))
     direction = models.CharField(_("direction"), max_length=3, choices=EmailDirection.choices, blank=True,
                                  editable=False)

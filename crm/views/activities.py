@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import selectors, services
-from crm.forms import ActivityForm, CompanyEmailForm, ContactEmailForm, add_service_error
+from crm.forms import ActivityForm, CompanyEmailForm, ContactEmailForm, TaskForm, add_service_error
 from crm.models import Activity, ActivityKind, Company, Contact, Deal
 from crm.permissions import can_edit_customers, can_edit_deal, can_email_contacts, can_reassign
 from crm.views.common import back_to, paginate, require
@@ -106,12 +106,23 @@ def company_email(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def task_list(request: HttpRequest) -> HttpResponse:
-    """My tasks: open ones by due date, or (?done=1) the ones ticked off."""
+    """My tasks: open ones by due date, or (?done=1) the ones ticked off; a POST adds one in a single step."""
+    form = TaskForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_create(kind=ActivityKind.TASK, owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Task added: %(subject)s") % {"subject": form.cleaned_data["subject"]})
+            return redirect("crm:task_list")
     show_done = request.GET.get("done") == "1"
     tasks = selectors.my_tasks(user=request.user, done=show_done)
     return render(request, "crm/task_list.html", {"page_obj": paginate(request, tasks), "show_done": show_done,
-                                                   "nav_current": "tasks"})
+                                                   "task_form": form, "nav_current": "tasks"},
+                  status=400 if form.errors else 200)
 
 
 @login_required

@@ -87,7 +87,8 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
     is_contact = isinstance(record, Contact)
     context = {
         "record": record, "is_contact": is_contact,
-        "activities": selectors.record_activities(record)[:100],
+        "timeline": selectors.record_timeline(record, user=user, kind=request.GET.get("kind", ""),
+                                              limit=selectors.timeline_limit(request.GET.get("shown"))),
         "deals": selectors.record_deals(record, user=user) if can_read_deals(user) else None,
         "history": selectors.record_history(record),
         "can_edit": can_edit_customers(user), "can_create_deal": can_create_deal(user),
@@ -104,7 +105,6 @@ def _customer_page(request: HttpRequest, record: Contact | Company, *, activity_
         # Offered when the contact has an address; a refused email comes back on its form regardless.
         context["can_email"] = can_email_contacts(user) and (bool(record.email) or email_form is not None)
         context["email_form"] = email_form or ContactEmailForm(contact=record, rep=user)
-        context["responses"] = selectors.contact_survey_responses(record)[:50]
         return render(request, "crm/contact_detail.html", context)
     context["contacts"] = record.contacts.select_related("owner")[:100]
     if can_email_contacts(user):
