@@ -87,7 +87,7 @@ class CompanyFilter(django_filters.FilterSet):
 
     class Meta:
         model = Company
-        fields = ["q", "owner", "churned"]
+        fields = ["q", "size", "owner", "churned"]
 
 
 class DealFilter(django_filters.FilterSet):

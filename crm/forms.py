@@ -23,6 +23,7 @@ from crm.models import (
     Stage,
     User,
 )
+from crm.normalize import normalize_domain
 
 OWNER_ROLES = (Role.SALES, Role.MANAGER, Role.ADMIN)
 
@@ -106,7 +107,8 @@ class DuplicateConfirmingForm(VersionedForm):
 class ContactForm(DuplicateConfirmingForm):
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "company", "source_campaign", "owner", "language"]
+        fields = ["first_name", "last_name", "job_title", "email", "phone", "company", "source_campaign", "owner",
+                  "language"]
         widgets = {"company": picker("companies"), "source_campaign": picker("campaigns"),
                    "owner": picker("users", roles=OWNER_ROLES)}
 
@@ -120,8 +122,12 @@ class ContactForm(DuplicateConfirmingForm):
 class CompanyForm(DuplicateConfirmingForm):
     class Meta:
         model = Company
-        fields = ["name", "owner"]
-        widgets = {"owner": picker("users", roles=OWNER_ROLES)}
+        fields = ["name", "domain", "industry", "size", "address", "owner"]
+        widgets = {"owner": picker("users", roles=OWNER_ROLES), "address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_domain(self) -> str:
+        """Store the host of whatever was pasted (a full web address is fine); the model checks what is left."""
+        return normalize_domain(self.cleaned_data["domain"])
 
 
 class StageChoiceField(forms.ModelChoiceField):

@@ -43,7 +43,7 @@ from crm.models import (
     User,
     base_amount,
 )
-from crm.normalize import contact_normalized_fields, normalize_name
+from crm.normalize import contact_normalized_fields, normalize_domain, normalize_name
 
 DEAL_EDITABLE_FIELDS = frozenset(
     {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
@@ -247,8 +247,11 @@ def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | No
 
 @transaction.atomic
 def company_create(*, name: str, created_at: datetime | None = None, owner: User | None = None,
-                   external_id: str | None = None) -> Company:
-    company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id)
+                   external_id: str | None = None, domain: str = "", industry: str = "", size: str = "",
+                   address: str = "") -> Company:
+    """Create a company; its domain is stored as the host only (`normalize_domain`)."""
+    company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id,
+                      domain=normalize_domain(domain), industry=industry, size=size, address=address)
     company.name_normalized = normalize_name(name)
     _full_clean(company)
     company.save()
@@ -276,12 +279,13 @@ def contact_create(
     language: str = "en",
     created_at: datetime | None = None,
     external_id: str | None = None,
+    job_title: str = "",
 ) -> Contact:
     """Create a contact (a lead); its creation day counts towards new leads of its source campaign."""
     contact = Contact(
         first_name=first_name, last_name=last_name, email=email, phone=phone, company=company,
         source_campaign=source_campaign, owner=owner, language=language,
-        created_at=created_at or timezone.now(), external_id=external_id,
+        created_at=created_at or timezone.now(), external_id=external_id, job_title=job_title,
     )
     _set_contact_keys(contact)
     _full_clean(contact)
@@ -306,13 +310,14 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, **c
     return contact
 
 
-COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner", "created_at", "external_id"})
+COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner", "created_at", "external_id", "domain", "industry", "size",
+                                     "address"})
 
 
 @transaction.atomic
 def company_update(*, company: Company, expected_version: int | None = None, **changes: object) -> Company:
-    """Change a company's name, owner, creation time or external id (none moves a KPI: customers are counted
-    by id, from their deals and churn)."""
+    """Change a company's name, owner, creation time, external id or profile (domain, industry, size, address);
+    none moves a KPI: customers are counted by id, from their deals and churn."""
     unknown = set(changes) - COMPANY_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"company_update cannot change {', '.join(sorted(unknown))}")
@@ -321,6 +326,7 @@ def company_update(*, company: Company, expected_version: int | None = None, **c
     for field, value in changes.items():
         setattr(company, field, value)
     company.name_normalized = normalize_name(company.name)
+    company.domain = normalize_domain(company.domain)
     _full_clean(company)
     company.save()
     return company

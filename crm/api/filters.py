@@ -8,13 +8,15 @@ from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal,
 
 class CompanyFilter(filters.FilterSet):
     external_id = filters.CharFilter()
+    domain = filters.CharFilter(lookup_expr="iexact")
+    industry = filters.CharFilter(lookup_expr="iexact")
     owner = IdFilter(field_name="owner_id")
     created_after = TimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = TimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Company
-        fields = ["external_id", "owner"]
+        fields = ["external_id", "domain", "industry", "size", "owner"]
 
 
 class ContactFilter(filters.FilterSet):

@@ -11,6 +11,7 @@ from crm.models import (
     Campaign,
     CampaignSpend,
     Company,
+    CompanySize,
     Contact,
     Deal,
     DealKind,
@@ -21,6 +22,7 @@ from crm.models import (
     Team,
     User,
 )
+from crm.normalize import normalize_domain, validate_domain
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -40,16 +42,34 @@ class UserSerializer(serializers.ModelSerializer):
 class CompanySerializer(serializers.ModelSerializer):
     class Meta:
         model = Company
-        fields = ["id", "external_id", "name", "owner", "created_at", "churned_at", "churn_reason", "version"]
+        fields = ["id", "external_id", "name", "domain", "industry", "size", "address", "owner", "created_at",
+                  "churned_at", "churn_reason", "version"]
 
 
-class CompanyCreateSerializer(serializers.Serializer):
+class DomainField(serializers.CharField):
+    """A web site's host; a full address such as ``https://www.example.com/about`` is accepted and kept as
+    ``www.example.com``, anything that is not a host name is a field error."""
+
+    def to_internal_value(self, data: object) -> str:
+        host = normalize_domain(super().to_internal_value(data))
+        validate_domain(host)
+        return host
+
+
+class CompanyProfileSerializer(serializers.Serializer):
+    domain = DomainField(max_length=253, required=False, allow_blank=True)
+    industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    size = serializers.ChoiceField(choices=CompanySize.choices, required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+
+
+class CompanyCreateSerializer(CompanyProfileSerializer):
     name = serializers.CharField(max_length=200)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
 
-class CompanyUpdateSerializer(VersionSerializer):
+class CompanyUpdateSerializer(CompanyProfileSerializer, VersionSerializer):
     name = serializers.CharField(max_length=200, required=False)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
 
@@ -57,13 +77,15 @@ class CompanyUpdateSerializer(VersionSerializer):
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "external_id", "first_name", "last_name", "email", "phone", "company", "source_campaign",
+        fields = ["id", "external_id", "first_name", "last_name", "job_title", "email", "phone", "company",
+                  "source_campaign",
                   "owner", "language", "created_at", "churned_at", "churn_reason", "version"]
 
 
 class ContactFieldsSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    job_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     company = record_field(Company.objects.all(), required=False, allow_null=True)

@@ -6,7 +6,7 @@ base amounts and the KPI roll-up's dirty days can never be skipped.
 The models live in modules by area; import them from `crm.models`, which re-exports every public name:
 
 - `people`: Role, Language, Team, User
-- `customers`: ChurnFields, Company, Contact (and their change logs HistoricalCompany, HistoricalContact)
+- `customers`: ChurnFields, CompanySize, Company, Contact (and their change logs HistoricalCompany, HistoricalContact)
 - `campaigns`: CampaignChannel, Campaign, CampaignSpend
 - `pipelines`: Pipeline, Stage, LostReason
 - `deals`: DealStatus, DealKind, base_amount, Deal, DealStageEntry (and HistoricalDeal)
@@ -16,7 +16,7 @@ The models live in modules by area; import them from `crm.models`, which re-expo
 
 from crm.models.activities import Activity, ActivityKind, EmailDelivery, EmailDirection
 from crm.models.campaigns import Campaign, CampaignChannel, CampaignSpend
-from crm.models.customers import ChurnFields, Company, Contact, HistoricalCompany, HistoricalContact
+from crm.models.customers import ChurnFields, Company, CompanySize, Contact, HistoricalCompany, HistoricalContact
 from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
 from crm.models.merges import MergeKind, MergeRecord
 from crm.models.people import Language, Role, Team, User
@@ -30,6 +30,7 @@ __all__ = [
     "CampaignSpend",
     "ChurnFields",
     "Company",
+    "CompanySize",
     "Contact",
     "Deal",
     "DealKind",

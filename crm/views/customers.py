@@ -31,16 +31,17 @@ from crm.views.common import columns_csv_response, error_messages, paginate, que
 CONTACT_CSV_COLUMNS = [
     ("id", lambda c: c.pk), ("first_name", lambda c: c.first_name), ("last_name", lambda c: c.last_name),
     ("email", lambda c: c.email), ("phone", lambda c: c.phone), ("company", lambda c: c.company),
-    ("source_campaign", lambda c: c.source_campaign), ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("source_campaign", lambda c: c.source_campaign), ("owner", lambda c: c.owner),
     ("language", lambda c: c.language), ("created_at", lambda c: c.created_at),
     ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
-    ("external_id", lambda c: c.external_id),
+    ("external_id", lambda c: c.external_id), ("job_title", lambda c: c.job_title),
 ]
 COMPANY_CSV_COLUMNS = [
-    ("id", lambda c: c.pk), ("name", lambda c: c.name), ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("id", lambda c: c.pk), ("name", lambda c: c.name), ("owner", lambda c: c.owner),
     ("contacts", lambda c: c.contact_count), ("created_at", lambda c: c.created_at),
     ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
-    ("external_id", lambda c: c.external_id),
+    ("external_id", lambda c: c.external_id), ("domain", lambda c: c.domain), ("industry", lambda c: c.industry),
+    ("size", lambda c: c.size), ("address", lambda c: c.address),
 ]
 
 

@@ -32,7 +32,7 @@ DEAL_CSV_COLUMNS = [
     ("stage", lambda d: d.stage.name), ("status", lambda d: d.status), ("amount", lambda d: d.amount),
     ("currency", lambda d: d.currency), ("exchange_rate", lambda d: d.exchange_rate),
     ("amount_base", lambda d: d.amount_base), ("kind", lambda d: d.kind), ("contact", lambda d: d.contact),
-    ("company", lambda d: d.company), ("owner", lambda d: d.owner.username if d.owner else ""),
+    ("company", lambda d: d.company), ("owner", lambda d: d.owner),
     ("created_at", lambda d: d.created_at), ("closed_at", lambda d: d.closed_at),
     ("external_id", lambda d: d.external_id),
 ]

@@ -3,12 +3,15 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.models import Company
-from crm.normalize import normalize_name
+from crm.models import Company, CompanySize
+from crm.normalize import normalize_domain, normalize_name, validate_domain
 from dataset import fields as f
 from dataset.engine import Importer, _apply, _Item
+from dataset.fields import RecordError
 from dataset.sections import KeyMaps, Row, Section, _key, _ts
 
 
@@ -16,6 +19,26 @@ def churn_values(record: Mapping[str, Any]) -> dict[str, Any]:
     churned_at = f.timestamp(record, "churned_at")
     reason = f.text(record, "churn_reason", 200)
     return {"churned_at": churned_at, "churn_reason": reason if churned_at else ""}
+
+
+SIZES = ("", *CompanySize.values)
+PROFILE_FIELDS = ("domain", "industry", "size", "address")
+
+
+def domain_value(record: Mapping[str, Any]) -> str:
+    """The optional `domain` as its host (a full web address is accepted), refused when it is no host name."""
+    host = normalize_domain(f.text(record, "domain", 253))
+    try:
+        validate_domain(host)
+    except ValidationError as exc:
+        raise RecordError(_("“%(field)s” is not a domain such as example.com") % {"field": "domain"}) from exc
+    return host
+
+
+def optional_values(row: Row, names: tuple[str, ...]) -> dict[str, Any]:
+    """The optional fields that hold something: an export of records without them reads as the files
+    written before the fields existed."""
+    return {name: row[name] for name in names if row[name]}
 
 
 def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
@@ -27,6 +50,10 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
         {
             "name": f.text(record, "name", 200, required=True, blank=False),
             "created_at": f.timestamp(record, "created_at", required=True),
+            "domain": domain_value(record),
+            "industry": f.text(record, "industry", 100),
+            "size": f.choice(record, "size", SIZES, default=""),
+            "address": f.text(record, "address", 10_000),
             **churn_values(record),
         },
     )
@@ -52,8 +79,8 @@ def write(importer: Importer, items: list[_Item]) -> None:
                 churn_changed.append(company.pk)
     importer.note_records("customers", Company, churn_changed)
     new_ids = importer.insert(Company, new, returning=True)
-    Company.objects.bulk_update(changed, ["name", "name_normalized", "created_at", "churned_at", "churn_reason",
-                                          "version"])
+    Company.objects.bulk_update(changed, ["name", "name_normalized", "created_at", *PROFILE_FIELDS, "churned_at",
+                                          "churn_reason", "version"])
     churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
     importer.note_records("customers", Company, [*churn_changed, *churned_new])
     importer.write_history(Company, now, new_ids, [company.pk for company in changed])
@@ -66,6 +93,7 @@ def export(keys: KeyMaps) -> Section:
     def build(rows: list[Row]) -> list[Row]:
         return [{"type": "company", "external_id": _key("company", r["external_id"], r["pk"]), "name": r["name"],
                  "created_at": _ts(r["created_at"]), "churned_at": _ts(r["churned_at"]),
-                 "churn_reason": r["churn_reason"]} for r in rows]
+                 "churn_reason": r["churn_reason"], **optional_values(r, PROFILE_FIELDS)} for r in rows]
 
-    return Section(Company.objects.all(), ("external_id", "name", "created_at", "churned_at", "churn_reason"), build)
+    return Section(Company.objects.all(), ("external_id", "name", *PROFILE_FIELDS, "created_at", "churned_at",
+                                           "churn_reason"), build)

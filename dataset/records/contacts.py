@@ -10,7 +10,7 @@ from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields
 from dataset import fields as f
 from dataset.engine import Importer, _apply, _Item
 from dataset.fields import RecordError
-from dataset.records.companies import churn_values
+from dataset.records.companies import churn_values, optional_values
 from dataset.sections import KeyMaps, Row, Section, _key, _ts
 
 # Plain strings: enum attribute access and `.values` cost microseconds, and these run per record.
@@ -27,6 +27,7 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
         {
             "first_name": f.text(record, "first_name", 100),
             "last_name": f.text(record, "last_name", 100),
+            "job_title": f.text(record, "job_title", 100),
             "email": f.text(record, "email", 254),
             "phone": f.text(record, "phone", 50),
             "company": f.key(record, "company"),
@@ -69,6 +70,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
         [
             "first_name",
             "last_name",
+            "job_title",
             "email",
             "phone",
             "company_id",
@@ -94,8 +96,9 @@ def export(keys: KeyMaps) -> Section:
                  "company": _key("company", r["company__external_id"], r["company_id"]),
                  "source_campaign": keys.campaigns.get(r["source_campaign_id"]), "owner": keys.users.get(r["owner_id"]),
                  "language": r["language"], "created_at": _ts(r["created_at"]), "churned_at": _ts(r["churned_at"]),
-                 "churn_reason": r["churn_reason"]} for r in rows]
+                 "churn_reason": r["churn_reason"], **optional_values(r, ("job_title",))} for r in rows]
 
-    fields = ("external_id", "first_name", "last_name", "email", "phone", "company_id", "company__external_id",
-              "source_campaign_id", "owner_id", "language", "created_at", "churned_at", "churn_reason")
+    fields = ("external_id", "first_name", "last_name", "job_title", "email", "phone", "company_id",
+              "company__external_id", "source_campaign_id", "owner_id", "language", "created_at", "churned_at",
+              "churn_reason")
     return Section(Contact.objects.all(), fields, build)

@@ -59,7 +59,7 @@ def manager_client(manager):
 
 def parse_csv(response) -> list[dict[str, str]]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(csv.DictReader(io.StringIO(body.decode())))
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def number(text: str) -> float | None:
