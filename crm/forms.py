@@ -69,6 +69,19 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas ("vip, partner"); the service matches them by name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Tags"))
+        kwargs.setdefault("help_text", _("Separate tags with commas."))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        return [name.strip() for name in (super().to_python(value) or "").split(",") if name.strip()]
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version of the record the editor loaded, so a concurrent edit is refused, not overwritten."""
 
@@ -83,6 +96,8 @@ class VersionedForm(forms.ModelForm):
                 del self.fields["owner"]
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+            if "tags" in self.fields:
+                self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
 
     def changes(self) -> dict[str, Any]:
         """The model fields of this form with their cleaned values, for the update service."""
@@ -105,6 +120,8 @@ class DuplicateConfirmingForm(VersionedForm):
 
 
 class ContactForm(DuplicateConfirmingForm):
+    tags = TagsField()
+
     class Meta:
         model = Contact
         fields = ["first_name", "last_name", "job_title", "email", "phone", "company", "source_campaign", "owner",
@@ -120,6 +137,8 @@ class ContactForm(DuplicateConfirmingForm):
 
 
 class CompanyForm(DuplicateConfirmingForm):
+    tags = TagsField()
+
     class Meta:
         model = Company
         fields = ["name", "domain", "industry", "size", "address", "owner"]
@@ -138,6 +157,7 @@ class StageChoiceField(forms.ModelChoiceField):
 class DealForm(VersionedForm):
     """Creates a deal (with its starting stage) or edits one (stage and status change on the board)."""
 
+    tags = TagsField()
     pipeline_stage = StageChoiceField(queryset=Stage.objects.select_related("pipeline")
                                       .order_by("pipeline__name", "position", "id"), label=_("Stage"))
 

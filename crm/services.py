@@ -43,6 +43,7 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.models.tags import Tag
 from crm.normalize import contact_normalized_fields, normalize_domain, normalize_name
 
 DEAL_EDITABLE_FIELDS = frozenset(
@@ -57,6 +58,32 @@ def deal_dirty_days(deal: Deal) -> DaySet:
 
 def _full_clean(instance: object, **kwargs: object) -> None:
     instance.full_clean(**kwargs)  # type: ignore[attr-defined]
+
+
+TAG_NAME_MAX_LENGTH = 50
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags of these names, created when new; a name matches its tag whatever its case, and blanks and
+    repeats are dropped. A name past 50 characters is refused as the `tags` field's error."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        cleaned = " ".join(name.split())
+        if cleaned:
+            wanted.setdefault(cleaned.casefold(), cleaned)
+    too_long = [name for name in wanted.values() if len(name) > TAG_NAME_MAX_LENGTH]
+    if too_long:
+        raise ValidationError({"tags": _("A tag has at most %(max)d characters: %(name)s")
+                               % {"max": TAG_NAME_MAX_LENGTH, "name": too_long[0][:60]}})
+    return [Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            for name in wanted.values()]
+
+
+def _set_tags(record: Contact | Company | Deal, names: Iterable[str] | None) -> None:
+    """Replace the record's tags when `names` is given (None leaves them as they are)."""
+    if names is not None:
+        record.tags.set(tags_named(names))
+
 
 
 @transaction.atomic
@@ -74,6 +101,7 @@ def deal_create(
     campaign: Campaign | None = None,
     created_at: datetime | None = None,
     external_id: str | None = None,
+    tags: Iterable[str] | None = None,
 ) -> Deal:
     """Create an open deal in `pipeline_stage` and record its first stage entry at `created_at`."""
     created_at = created_at or timezone.now()
@@ -87,6 +115,7 @@ def deal_create(
     _full_clean(deal)
     deal.save()
     DealStageEntry.objects.create(deal=deal, stage=pipeline_stage, entered_at=created_at)
+    _set_tags(deal, tags)
     deal_dirty_days(deal).save()
     return deal
 
@@ -186,7 +215,8 @@ def deal_reopen(*, deal: Deal, expected_version: int | None = None) -> Deal:
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, expected_version: int | None = None, **changes: object) -> Deal:
+def deal_update(*, deal: Deal, expected_version: int | None = None, tags: Iterable[str] | None = None,
+                **changes: object) -> Deal:
     """Change a deal's descriptive fields (not its stage or status: use the functions above).
 
     With `expected_version` (the version the editor loaded), a deal saved by someone else since is
@@ -204,6 +234,7 @@ def deal_update(*, deal: Deal, expected_version: int | None = None, **changes: o
     deal.amount_base = base_amount(deal.amount, deal.currency, deal.exchange_rate)
     _full_clean(deal)
     deal.save()
+    _set_tags(deal, tags)
     dirty.update(deal_dirty_days(deal))
     dirty.save()
     return deal
@@ -248,13 +279,14 @@ def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | No
 @transaction.atomic
 def company_create(*, name: str, created_at: datetime | None = None, owner: User | None = None,
                    external_id: str | None = None, domain: str = "", industry: str = "", size: str = "",
-                   address: str = "") -> Company:
+                   address: str = "", tags: Iterable[str] | None = None) -> Company:
     """Create a company; its domain is stored as the host only (`normalize_domain`)."""
     company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id,
                       domain=normalize_domain(domain), industry=industry, size=size, address=address)
     company.name_normalized = normalize_name(name)
     _full_clean(company)
     company.save()
+    _set_tags(company, tags)
     return company
 
 
@@ -280,6 +312,7 @@ def contact_create(
     created_at: datetime | None = None,
     external_id: str | None = None,
     job_title: str = "",
+    tags: Iterable[str] | None = None,
 ) -> Contact:
     """Create a contact (a lead); its creation day counts towards new leads of its source campaign."""
     contact = Contact(
@@ -290,12 +323,14 @@ def contact_create(
     _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
+    _set_tags(contact, tags)
     dirtying.mark("contacts", Contact.objects.filter(pk=contact.pk))
     return contact
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, expected_version: int | None = None, **changes: object) -> Contact:
+def contact_update(*, contact: Contact, expected_version: int | None = None, tags: Iterable[str] | None = None,
+                   **changes: object) -> Contact:
     """Change a contact's details; a new company or source campaign re-counts the days it affects."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_version(contact, expected_version)
@@ -305,6 +340,7 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, **c
     _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
+    _set_tags(contact, tags)
     dirty.update(dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk)))
     dirty.save()
     return contact
@@ -315,7 +351,8 @@ COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner", "created_at", "external_id
 
 
 @transaction.atomic
-def company_update(*, company: Company, expected_version: int | None = None, **changes: object) -> Company:
+def company_update(*, company: Company, expected_version: int | None = None, tags: Iterable[str] | None = None,
+                   **changes: object) -> Company:
     """Change a company's name, owner, creation time, external id or profile (domain, industry, size, address);
     none moves a KPI: customers are counted by id, from their deals and churn."""
     unknown = set(changes) - COMPANY_EDITABLE_FIELDS
@@ -329,6 +366,7 @@ def company_update(*, company: Company, expected_version: int | None = None, **c
     company.domain = normalize_domain(company.domain)
     _full_clean(company)
     company.save()
+    _set_tags(company, tags)
     return company
 
 

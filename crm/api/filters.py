@@ -7,6 +7,7 @@ from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal,
 
 
 class CompanyFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Records with this tag")
     external_id = filters.CharFilter()
     domain = filters.CharFilter(lookup_expr="iexact")
     industry = filters.CharFilter(lookup_expr="iexact")
@@ -20,6 +21,7 @@ class CompanyFilter(filters.FilterSet):
 
 
 class ContactFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Records with this tag")
     external_id = filters.CharFilter()
     email = filters.CharFilter(lookup_expr="iexact")
     company = IdFilter(field_name="company_id")
@@ -51,6 +53,7 @@ class StageFilter(filters.FilterSet):
 
 
 class DealFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Records with this tag")
     external_id = filters.CharFilter()
     status = filters.ChoiceFilter(choices=DealStatus.choices)
     kind = filters.ChoiceFilter(choices=DealKind.choices)

@@ -27,6 +27,17 @@ from crm.normalize import normalize_domain, validate_domain
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
+def tag_names_field() -> serializers.SlugRelatedField:
+    """A record's tags as their names, for reading."""
+    return serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+
+def tags_input_field() -> serializers.ListField:
+    """The record's tags by name; the list replaces the tags it has, a new name creates its tag."""
+    return serializers.ListField(child=serializers.CharField(max_length=50), required=False,
+                                 help_text=_("Tag names; replaces the record's tags."))
+
+
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
@@ -40,10 +51,12 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class CompanySerializer(serializers.ModelSerializer):
+    tags = tag_names_field()
+
     class Meta:
         model = Company
-        fields = ["id", "external_id", "name", "domain", "industry", "size", "address", "owner", "created_at",
-                  "churned_at", "churn_reason", "version"]
+        fields = ["id", "external_id", "name", "domain", "industry", "size", "address", "tags", "owner",
+                  "created_at", "churned_at", "churn_reason", "version"]
 
 
 class DomainField(serializers.CharField):
@@ -61,6 +74,7 @@ class CompanyProfileSerializer(serializers.Serializer):
     industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
     size = serializers.ChoiceField(choices=CompanySize.choices, required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True)
+    tags = tags_input_field()
 
 
 class CompanyCreateSerializer(CompanyProfileSerializer):
@@ -75,11 +89,13 @@ class CompanyUpdateSerializer(CompanyProfileSerializer, VersionSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    tags = tag_names_field()
+
     class Meta:
         model = Contact
         fields = ["id", "external_id", "first_name", "last_name", "job_title", "email", "phone", "company",
                   "source_campaign",
-                  "owner", "language", "created_at", "churned_at", "churn_reason", "version"]
+                  "owner", "language", "tags", "created_at", "churned_at", "churn_reason", "version"]
 
 
 class ContactFieldsSerializer(serializers.Serializer):
@@ -92,6 +108,7 @@ class ContactFieldsSerializer(serializers.Serializer):
     source_campaign = record_field(Campaign.objects.all(), required=False, allow_null=True)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
+    tags = tags_input_field()
 
 
 class ContactCreateSerializer(ContactFieldsSerializer):
@@ -148,11 +165,13 @@ class LostReasonSerializer(serializers.ModelSerializer):
 
 
 class DealSerializer(serializers.ModelSerializer):
+    tags = tag_names_field()
+
     class Meta:
         model = Deal
         fields = ["id", "external_id", "title", "pipeline", "stage", "contact", "company", "owner", "amount",
                   "currency", "exchange_rate", "amount_base", "kind", "campaign", "status", "created_at",
-                  "closed_at", "lost_reason", "lost_note", "updated_at", "version"]
+                  "closed_at", "lost_reason", "lost_note", "tags", "updated_at", "version"]
 
 
 class DealFieldsSerializer(serializers.Serializer):
@@ -160,6 +179,7 @@ class DealFieldsSerializer(serializers.Serializer):
     contact = record_field(Contact.objects.all(), required=False)
     company = record_field(Company.objects.all(), required=False, allow_null=True)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
+    tags = tags_input_field()
     amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False,
                                       help_text=_("ISO 4217 code; the base currency when left out."))

@@ -12,6 +12,7 @@ The models live in modules by area; import them from `crm.models`, which re-expo
 - `deals`: DealStatus, DealKind, base_amount, Deal, DealStageEntry (and HistoricalDeal)
 - `activities`: ActivityKind, EmailDirection, EmailDelivery, Activity
 - `merges`: MergeKind, MergeRecord
+- `tags`: Tag
 """
 
 from crm.models.activities import Activity, ActivityKind, EmailDelivery, EmailDirection
@@ -21,6 +22,7 @@ from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, Histori
 from crm.models.merges import MergeKind, MergeRecord
 from crm.models.people import Language, Role, Team, User
 from crm.models.pipelines import LostReason, Pipeline, Stage
+from crm.models.tags import Tag
 
 __all__ = [
     "Activity",
@@ -48,6 +50,7 @@ __all__ = [
     "Pipeline",
     "Role",
     "Stage",
+    "Tag",
     "Team",
     "User",
     "base_amount",

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from core.concurrency import VersionedModel
 from crm.models.campaigns import Campaign
 from crm.models.people import Language
+from crm.models.tags import Tag
 from crm.normalize import validate_domain
 
 
@@ -48,6 +49,7 @@ class Company(ChurnFields, VersionedModel):
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices, blank=True)
     address = models.TextField(_("address"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="companies")
     created_at = models.DateTimeField(_("created at"), db_index=True)
     history = HistoricalRecords(excluded_fields=["version", "name_normalized"])
 
@@ -70,6 +72,7 @@ class Contact(ChurnFields, VersionedModel):
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
     # Derived from what was typed by the services and the importer (crm/normalize.py), for duplicate detection.
     email_normalized = models.CharField(_("normalised email"), max_length=254, blank=True, db_index=True,
                                         editable=False)

@@ -26,7 +26,15 @@ from crm.permissions import (
     can_read_deals,
     can_reassign,
 )
-from crm.views.common import columns_csv_response, error_messages, paginate, query_without_page, require, wants_csv
+from crm.views.common import (
+    columns_csv_response,
+    error_messages,
+    paginate,
+    query_without_page,
+    require,
+    tag_names,
+    wants_csv,
+)
 
 CONTACT_CSV_COLUMNS = [
     ("id", lambda c: c.pk), ("first_name", lambda c: c.first_name), ("last_name", lambda c: c.last_name),
@@ -35,13 +43,14 @@ CONTACT_CSV_COLUMNS = [
     ("language", lambda c: c.language), ("created_at", lambda c: c.created_at),
     ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
     ("external_id", lambda c: c.external_id), ("job_title", lambda c: c.job_title),
+    ("tags", tag_names),
 ]
 COMPANY_CSV_COLUMNS = [
     ("id", lambda c: c.pk), ("name", lambda c: c.name), ("owner", lambda c: c.owner),
     ("contacts", lambda c: c.contact_count), ("created_at", lambda c: c.created_at),
     ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
     ("external_id", lambda c: c.external_id), ("domain", lambda c: c.domain), ("industry", lambda c: c.industry),
-    ("size", lambda c: c.size), ("address", lambda c: c.address),
+    ("size", lambda c: c.size), ("address", lambda c: c.address), ("tags", tag_names),
 ]
 
 

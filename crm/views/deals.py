@@ -24,6 +24,7 @@ from crm.views.common import (
     paginate,
     query_without_page,
     require,
+    tag_names,
     wants_csv,
 )
 
@@ -34,7 +35,7 @@ DEAL_CSV_COLUMNS = [
     ("amount_base", lambda d: d.amount_base), ("kind", lambda d: d.kind), ("contact", lambda d: d.contact),
     ("company", lambda d: d.company), ("owner", lambda d: d.owner),
     ("created_at", lambda d: d.created_at), ("closed_at", lambda d: d.closed_at),
-    ("external_id", lambda d: d.external_id),
+    ("external_id", lambda d: d.external_id), ("tags", tag_names),
 ]
 
 

@@ -18,7 +18,14 @@ from crm.models import (
     Team,
     User,
 )
-from crm.services import campaign_add_spend, contact_create, contact_merge, customer_set_churn, deal_close
+from crm.services import (
+    campaign_add_spend,
+    contact_create,
+    contact_merge,
+    customer_set_churn,
+    deal_close,
+    tags_named,
+)
 from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun
 from kpis.services import target_create
 from support.attachments import IncomingFile
@@ -79,6 +86,7 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
     campaign_add_spend(campaign=campaign, spent_on=T0.date(), amount=Decimal("100"))
     Activity.objects.create(kind="note", subject="Called", contact=deal.contact, created_at=T0)
     LostReason.objects.create(name="Price")
+    deal.contact.tags.set(tags_named(["vip"]))
     ticket_add_message(ticket=ticket, author=MessageAuthor.AGENT, body="Hello", at=T0 + timedelta(hours=1),
                        attachments=[IncomingFile(filename="notes.txt", size_bytes=5, content=b"hello")])
     inbound_email_file(raw=b"From: grace@example.com\r\nSubject: Hi\r\nMessage-ID: <admin1@example.com>\r\n\r\nHi\r\n",
