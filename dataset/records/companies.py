@@ -13,6 +13,7 @@ from dataset import fields as f
 from dataset.engine import Importer, _apply, _Item
 from dataset.fields import RecordError
 from dataset.sections import KeyMaps, Row, Section, _key, _ts
+from dataset.tagging import TAGS, tags_by_record, tags_entry, tags_value, take_tags, write_tags
 
 
 def churn_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def optional_values(row: Row, names: tuple[str, ...]) -> dict[str, Any]:
 def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
     ext = f.key(record, "external_id", required=True)
     assert ext is not None
-    return _Item(
+    item = _Item(
         line,
         ext,
         {
@@ -57,11 +58,14 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
             **churn_values(record),
         },
     )
+    item.data[TAGS] = tags_value(record)
+    return item
 
 
 def write(importer: Importer, items: list[_Item]) -> None:
     """Names and creation times move no KPI day (customers are counted by id, from their deals and
     churn); a churn set, moved or cleared is marked as `customer_set_churn` marks it."""
+    tagged = take_tags(items)
     existing = importer.existing(Company, "company", (i.key for i in items))
     now = timezone.now()
     new, changed, churn_changed = [], [], []
@@ -84,6 +88,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
     churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
     importer.note_records("customers", Company, [*churn_changed, *churned_new])
     importer.write_history(Company, now, new_ids, [company.pk for company in changed])
+    write_tags(importer, Company, "company", tagged)
     importer.count(
         "company", created=len(new), updated=len(changed), unchanged=len(items) - len(new) - len(changed)
     )
@@ -91,9 +96,11 @@ def write(importer: Importer, items: list[_Item]) -> None:
 
 def export(keys: KeyMaps) -> Section:
     def build(rows: list[Row]) -> list[Row]:
+        tags = tags_by_record(Company, [r["pk"] for r in rows])
         return [{"type": "company", "external_id": _key("company", r["external_id"], r["pk"]), "name": r["name"],
                  "created_at": _ts(r["created_at"]), "churned_at": _ts(r["churned_at"]),
-                 "churn_reason": r["churn_reason"], **optional_values(r, PROFILE_FIELDS)} for r in rows]
+                 "churn_reason": r["churn_reason"], **optional_values(r, PROFILE_FIELDS),
+                 **tags_entry(tags, r["pk"])} for r in rows]
 
     return Section(Company.objects.all(), ("external_id", "name", *PROFILE_FIELDS, "created_at", "churned_at",
                                            "churn_reason"), build)

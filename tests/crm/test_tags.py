@@ -1,7 +1,10 @@
 import csv
 import io
+import json
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from crm import services
@@ -106,3 +109,67 @@ def test_the_api_answers_400_for_a_tag_too_long(sales_user):
     assert response.status_code == 400
     assert "tags" in response.json()
     assert not Contact.objects.exists()
+
+
+def run_import(path) -> None:
+    call_command("import_dataset", str(path), "--no-rollup", stdout=io.StringIO())
+
+
+def write_lines(path, records) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_the_dataset_imports_and_exports_tags_and_a_file_without_tags_keeps_them(tmp_path):
+    records = [
+        {"type": "company", "external_id": "co-1", "name": "Acme", "created_at": "2025-01-01T00:00:00Z",
+         "tags": ["VIP", "partner", "vip"]},
+        {"type": "contact", "external_id": "ct-1", "first_name": "Reza", "company": "co-1",
+         "created_at": "2025-01-02T00:00:00Z", "tags": ["vip"]},
+        {"type": "contact", "external_id": "ct-2", "first_name": "Old", "created_at": "2025-01-02T00:00:00Z"},
+    ]
+    write_lines(tmp_path / "in.jsonl", records)
+    run_import(tmp_path / "in.jsonl")
+    assert names(Company.objects.get(external_id="co-1")) == ["VIP", "partner"]
+    assert names(Contact.objects.get(external_id="ct-1")) == ["VIP"]
+    assert Tag.objects.count() == 2
+
+    first = tmp_path / "first.jsonl"
+    call_command("export_dataset", str(first), stdout=io.StringIO())
+    exported = {(r["type"], r.get("external_id")): r for r in map(json.loads, first.read_text().splitlines())}
+    assert exported[("company", "co-1")]["tags"] == ["VIP", "partner"]
+    assert "tags" not in exported[("contact", "ct-2")]
+
+    Contact.objects.all().delete()
+    Company.objects.all().delete()
+    Tag.objects.all().delete()
+    run_import(first)
+    second = tmp_path / "second.jsonl"
+    call_command("export_dataset", str(second), stdout=io.StringIO())
+    assert second.read_bytes() == first.read_bytes()
+
+    without_tags = [{k: v for k, v in r.items() if k != "tags"} for r in records]
+    write_lines(tmp_path / "old.jsonl", without_tags)
+    run_import(tmp_path / "old.jsonl")
+    assert names(Company.objects.get(external_id="co-1")) == ["VIP", "partner"]
+    write_lines(tmp_path / "cleared.jsonl", [{**records[0], "tags": []}])
+    run_import(tmp_path / "cleared.jsonl")
+    assert names(Company.objects.get(external_id="co-1")) == []
+
+
+def test_the_dataset_round_trips_deal_tags(tmp_path):
+    deal = DealFactory(title="Big one", tags=["renewal"])
+    first = tmp_path / "first.jsonl"
+    call_command("export_dataset", str(first), stdout=io.StringIO())
+    exported = [json.loads(line) for line in first.read_text().splitlines()]
+    assert [r["tags"] for r in exported if r["type"] == "deal"] == [["renewal"]]
+    deal.tags.clear()
+    run_import(first)
+    assert names(deal) == ["renewal"]
+
+
+def test_the_dataset_refuses_a_tag_that_is_not_a_short_name(tmp_path):
+    write_lines(tmp_path / "bad.jsonl", [{"type": "company", "external_id": "co-1", "name": "Acme",
+                                          "created_at": "2025-01-01T00:00:00Z", "tags": ["x" * 51]}])
+    with pytest.raises(CommandError, match="tags"):
+        run_import(tmp_path / "bad.jsonl")
+    assert not Company.objects.exists()
