@@ -301,3 +301,26 @@ class CsvImportForm(forms.Form):
         elif not cleaned.get("content"):
             self.add_error("file", _("Choose a CSV file."))
         return cleaned
+
+
+class BulkChangeForm(forms.Form):
+    """What a list's bulk action does to the ticked rows: a new owner, one more tag, or both."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Records"),
+                                         error_messages={"required": _("Select at least one row.")})
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("New owner"),
+                                   empty_label=_("Keep the owner"))
+    add_tag = forms.CharField(max_length=50, required=False, label=_("Add tag"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners()
+        # Any ids may be posted; the view reads only the ones that exist.
+        posted = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(value, value) for value in posted]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("owner") and not (cleaned.get("add_tag") or "").strip():
+            raise ValidationError(_("Choose a new owner or a tag to add."))
+        return cleaned

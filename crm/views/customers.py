@@ -15,7 +15,15 @@ from core.ids import parse_record_id
 from core.permissions import can_read_area
 from crm import selectors, services
 from crm.filters import CompanyFilter, ContactFilter
-from crm.forms import ActivityForm, ChurnForm, CompanyForm, ContactEmailForm, ContactForm, add_service_error
+from crm.forms import (
+    ActivityForm,
+    BulkChangeForm,
+    ChurnForm,
+    CompanyForm,
+    ContactEmailForm,
+    ContactForm,
+    add_service_error,
+)
 from crm.models import Company, Contact
 from crm.permissions import (
     can_create_deal,
@@ -64,6 +72,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/contact_list.html", {
         "filter": filterset, "page_obj": paginate(request, contacts), "query": query_without_page(request),
         "can_edit": can_edit_customers(request.user), "can_merge": can_merge_customers(request.user),
+        "bulk_form": BulkChangeForm(), "can_reassign": can_reassign(request.user),
         "nav_current": "contacts",
     })
 
@@ -78,6 +87,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/company_list.html", {
         "filter": filterset, "page_obj": paginate(request, companies), "query": query_without_page(request),
         "can_edit": can_edit_customers(request.user), "can_merge": can_merge_customers(request.user),
+        "bulk_form": BulkChangeForm(), "can_reassign": can_reassign(request.user),
         "nav_current": "companies",
     })
 

@@ -14,7 +14,7 @@ from core.concurrency import StaleEditError
 from core.ids import parse_record_id
 from crm import selectors, services
 from crm.filters import DealFilter
-from crm.forms import ActivityForm, DealForm, DealLoseForm, DealMoveForm, DealWinForm, add_service_error
+from crm.forms import ActivityForm, BulkChangeForm, DealForm, DealLoseForm, DealMoveForm, DealWinForm, add_service_error
 from crm.models import Contact, Deal, Pipeline
 from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
 from crm.views.common import (
@@ -48,7 +48,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         return columns_csv_response("deals.csv", DEAL_CSV_COLUMNS, deals.iterator(chunk_size=500))
     return render(request, "crm/deal_list.html", {
         "filter": filterset, "page_obj": paginate(request, deals), "query": query_without_page(request),
-        "can_create": can_create_deal(request.user), "nav_current": "deals",
+        "can_create": can_create_deal(request.user), "bulk_form": BulkChangeForm(),
+        "can_reassign": can_reassign(request.user), "nav_current": "deals",
     })
 
 
