@@ -540,6 +540,16 @@ def test_records_csv_exports_every_record(business, manager_client):
     ]
 
 
+def test_records_csv_names_owners_by_full_name(business, manager_client):
+    from crm.models import Deal
+
+    won = Deal.objects.filter(title="d1").select_related("owner").get()
+    won.owner.full_name = "Sara Ahmadi"
+    won.owner.save(update_fields=["full_name"])
+    rows = parse_csv(manager_client.get("/kpis/revenue/records/csv/?start=2025-01-01&end=2025-02-28"))
+    assert {row["deal"]: row["owner"] for row in rows}["d1"] == "Sara Ahmadi"
+
+
 def test_records_are_paginated(db, manager_client, stages, contact, sales_user):
     for index in range(55):
         deal = crm.deal_create(title=f"deal {index:02d}", pipeline_stage=stages[0], contact=contact,
