@@ -33,6 +33,7 @@ class ChurnedFilter(django_filters.ChoiceFilter):
 
 
 class ContactFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label=_("Tag"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
                                              widget=picker("users"))
@@ -75,6 +76,7 @@ class ContactFilter(django_filters.FilterSet):
 
 
 class CompanyFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label=_("Tag"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
                                              widget=picker("users"))
@@ -87,10 +89,11 @@ class CompanyFilter(django_filters.FilterSet):
 
     class Meta:
         model = Company
-        fields = ["q", "owner", "churned"]
+        fields = ["q", "size", "owner", "churned"]
 
 
 class DealFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label=_("Tag"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=DealStatus.choices, label=_("Status"), empty_label=_("Any"))
     pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), label=_("Pipeline"),

@@ -27,6 +27,7 @@ from crm.models import (
     Stage,
     User,
 )
+from crm.normalize import normalize_domain
 from crm.permissions import can_edit_customers, can_edit_deal, deals_visible_to
 from crm.selectors import email_templates_offered
 
@@ -74,6 +75,19 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas ("vip, partner"); the service matches them by name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Tags"))
+        kwargs.setdefault("help_text", _("Separate tags with commas."))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        return [name.strip() for name in (super().to_python(value) or "").split(",") if name.strip()]
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version of the record the editor loaded, so a concurrent edit is refused, not overwritten."""
 
@@ -88,6 +102,8 @@ class VersionedForm(forms.ModelForm):
                 del self.fields["owner"]
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+            if "tags" in self.fields:
+                self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
 
     def changes(self) -> dict[str, Any]:
         """The model fields of this form with their cleaned values, for the update service."""
@@ -110,9 +126,12 @@ class DuplicateConfirmingForm(VersionedForm):
 
 
 class ContactForm(DuplicateConfirmingForm):
+    tags = TagsField()
+
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "company", "source_campaign", "owner", "language"]
+        fields = ["first_name", "last_name", "job_title", "email", "phone", "company", "source_campaign", "owner",
+                  "language"]
         widgets = {"company": picker("companies"), "source_campaign": picker("campaigns"),
                    "owner": picker("users", roles=OWNER_ROLES)}
 
@@ -124,10 +143,16 @@ class ContactForm(DuplicateConfirmingForm):
 
 
 class CompanyForm(DuplicateConfirmingForm):
+    tags = TagsField()
+
     class Meta:
         model = Company
-        fields = ["name", "owner"]
-        widgets = {"owner": picker("users", roles=OWNER_ROLES)}
+        fields = ["name", "domain", "industry", "size", "address", "owner"]
+        widgets = {"owner": picker("users", roles=OWNER_ROLES), "address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_domain(self) -> str:
+        """Store the host of whatever was pasted (a full web address is fine); the model checks what is left."""
+        return normalize_domain(self.cleaned_data["domain"])
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -138,6 +163,7 @@ class StageChoiceField(forms.ModelChoiceField):
 class DealForm(VersionedForm):
     """Creates a deal (with its starting stage) or edits one (stage and status change on the board)."""
 
+    tags = TagsField()
     pipeline_stage = StageChoiceField(queryset=Stage.objects.select_related("pipeline")
                                       .order_by("pipeline__name", "position", "id"), label=_("Stage"))
 
@@ -388,4 +414,27 @@ class CsvImportForm(forms.Form):
                 self.add_error("file", _("The file is not UTF-8 text."))
         elif not cleaned.get("content"):
             self.add_error("file", _("Choose a CSV file."))
+        return cleaned
+
+
+class BulkChangeForm(forms.Form):
+    """What a list's bulk action does to the ticked rows: a new owner, one more tag, or both."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Records"),
+                                         error_messages={"required": _("Select at least one row.")})
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("New owner"),
+                                   empty_label=_("Keep the owner"))
+    add_tag = forms.CharField(max_length=50, required=False, label=_("Add tag"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners()
+        # Any ids may be posted; the view reads only the ones that exist.
+        posted = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(value, value) for value in posted]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("owner") and not (cleaned.get("add_tag") or "").strip():
+            raise ValidationError(_("Choose a new owner or a tag to add."))
         return cleaned

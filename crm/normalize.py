@@ -7,12 +7,15 @@ Persian letters are one key each. Dots in Gmail addresses are kept: they are not
 every provider, and a false merge costs more than a missed warning.
 """
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from core.text import fold_persian
 
@@ -54,3 +57,29 @@ def contact_normalized_fields(values: Mapping[str, Any]) -> dict[str, str]:
     return {"email_normalized": normalize_email(values.get("email") or ""),
             "phone_e164": normalize_phone(values.get("phone") or ""),
             "full_name_normalized": contact_full_name(values.get("first_name") or "", values.get("last_name") or "")}
+
+
+HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def normalize_domain(text: str) -> str:
+    """A web site as its host only: ``https://WWW.Example.com/about`` is ``www.example.com``. People paste
+    addresses from the browser's bar, and one company should not be two spellings."""
+    host = unicodedata.normalize("NFKC", text or "").strip().lower()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
+    host = re.split(r"[/?#]", host, maxsplit=1)[0]
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def validate_domain(value: str) -> None:
+    """Refuse what is not a host name such as ``example.com`` (letters, digits and hyphens, dot-separated)."""
+    if not value:
+        return
+    try:
+        ascii_host = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    labels = ascii_host.split(".")
+    if len(labels) < 2 or len(ascii_host) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
+        raise ValidationError(_("Enter a domain such as example.com."), code="invalid_domain")

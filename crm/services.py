@@ -44,7 +44,9 @@ from crm.models import (
     User,
     base_amount,
 )
-from crm.normalize import contact_normalized_fields, normalize_name
+from crm.models.tags import Tag
+from crm.normalize import contact_normalized_fields, normalize_domain, normalize_name
+from crm.permissions import can_edit_customers, can_edit_deal, can_reassign
 
 DEAL_EDITABLE_FIELDS = frozenset(
     {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
@@ -58,6 +60,32 @@ def deal_dirty_days(deal: Deal) -> DaySet:
 
 def _full_clean(instance: object, **kwargs: object) -> None:
     instance.full_clean(**kwargs)  # type: ignore[attr-defined]
+
+
+TAG_NAME_MAX_LENGTH = 50
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags of these names, created when new; a name matches its tag whatever its case, and blanks and
+    repeats are dropped. A name past 50 characters is refused as the `tags` field's error."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        cleaned = " ".join(name.split())
+        if cleaned:
+            wanted.setdefault(cleaned.casefold(), cleaned)
+    too_long = [name for name in wanted.values() if len(name) > TAG_NAME_MAX_LENGTH]
+    if too_long:
+        raise ValidationError({"tags": _("A tag has at most %(max)d characters: %(name)s")
+                               % {"max": TAG_NAME_MAX_LENGTH, "name": too_long[0][:60]}})
+    return [Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            for name in wanted.values()]
+
+
+def _set_tags(record: Contact | Company | Deal, names: Iterable[str] | None) -> None:
+    """Replace the record's tags when `names` is given (None leaves them as they are)."""
+    if names is not None:
+        record.tags.set(tags_named(names))
+
 
 
 @transaction.atomic
@@ -75,6 +103,7 @@ def deal_create(
     campaign: Campaign | None = None,
     created_at: datetime | None = None,
     external_id: str | None = None,
+    tags: Iterable[str] | None = None,
 ) -> Deal:
     """Create an open deal in `pipeline_stage` and record its first stage entry at `created_at`."""
     created_at = created_at or timezone.now()
@@ -88,6 +117,7 @@ def deal_create(
     _full_clean(deal)
     deal.save()
     DealStageEntry.objects.create(deal=deal, stage=pipeline_stage, entered_at=created_at)
+    _set_tags(deal, tags)
     deal_dirty_days(deal).save()
     return deal
 
@@ -187,7 +217,8 @@ def deal_reopen(*, deal: Deal, expected_version: int | None = None) -> Deal:
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, expected_version: int | None = None, **changes: object) -> Deal:
+def deal_update(*, deal: Deal, expected_version: int | None = None, tags: Iterable[str] | None = None,
+                **changes: object) -> Deal:
     """Change a deal's descriptive fields (not its stage or status: use the functions above).
 
     With `expected_version` (the version the editor loaded), a deal saved by someone else since is
@@ -205,6 +236,7 @@ def deal_update(*, deal: Deal, expected_version: int | None = None, **changes: o
     deal.amount_base = base_amount(deal.amount, deal.currency, deal.exchange_rate)
     _full_clean(deal)
     deal.save()
+    _set_tags(deal, tags)
     dirty.update(deal_dirty_days(deal))
     dirty.save()
     return deal
@@ -248,11 +280,15 @@ def customer_set_churn(*, customer: Company | Contact, churned_at: datetime | No
 
 @transaction.atomic
 def company_create(*, name: str, created_at: datetime | None = None, owner: User | None = None,
-                   external_id: str | None = None) -> Company:
-    company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id)
+                   external_id: str | None = None, domain: str = "", industry: str = "", size: str = "",
+                   address: str = "", tags: Iterable[str] | None = None) -> Company:
+    """Create a company; its domain is stored as the host only (`normalize_domain`)."""
+    company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id,
+                      domain=normalize_domain(domain), industry=industry, size=size, address=address)
     company.name_normalized = normalize_name(name)
     _full_clean(company)
     company.save()
+    _set_tags(company, tags)
     return company
 
 
@@ -277,22 +313,26 @@ def contact_create(
     language: str = "en",
     created_at: datetime | None = None,
     external_id: str | None = None,
+    job_title: str = "",
+    tags: Iterable[str] | None = None,
 ) -> Contact:
     """Create a contact (a lead); its creation day counts towards new leads of its source campaign."""
     contact = Contact(
         first_name=first_name, last_name=last_name, email=email, phone=phone, company=company,
         source_campaign=source_campaign, owner=owner, language=language,
-        created_at=created_at or timezone.now(), external_id=external_id,
+        created_at=created_at or timezone.now(), external_id=external_id, job_title=job_title,
     )
     _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
+    _set_tags(contact, tags)
     dirtying.mark("contacts", Contact.objects.filter(pk=contact.pk))
     return contact
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, expected_version: int | None = None, **changes: object) -> Contact:
+def contact_update(*, contact: Contact, expected_version: int | None = None, tags: Iterable[str] | None = None,
+                   **changes: object) -> Contact:
     """Change a contact's details; a new company or source campaign re-counts the days it affects."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_version(contact, expected_version)
@@ -302,18 +342,21 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, **c
     _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
+    _set_tags(contact, tags)
     dirty.update(dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk)))
     dirty.save()
     return contact
 
 
-COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner", "created_at", "external_id"})
+COMPANY_EDITABLE_FIELDS = frozenset({"name", "owner", "created_at", "external_id", "domain", "industry", "size",
+                                     "address"})
 
 
 @transaction.atomic
-def company_update(*, company: Company, expected_version: int | None = None, **changes: object) -> Company:
-    """Change a company's name, owner, creation time or external id (none moves a KPI: customers are counted
-    by id, from their deals and churn)."""
+def company_update(*, company: Company, expected_version: int | None = None, tags: Iterable[str] | None = None,
+                   **changes: object) -> Company:
+    """Change a company's name, owner, creation time, external id or profile (domain, industry, size, address);
+    none moves a KPI: customers are counted by id, from their deals and churn."""
     unknown = set(changes) - COMPANY_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"company_update cannot change {', '.join(sorted(unknown))}")
@@ -322,8 +365,10 @@ def company_update(*, company: Company, expected_version: int | None = None, **c
     for field, value in changes.items():
         setattr(company, field, value)
     company.name_normalized = normalize_name(company.name)
+    company.domain = normalize_domain(company.domain)
     _full_clean(company)
     company.save()
+    _set_tags(company, tags)
     return company
 
 
@@ -629,3 +674,27 @@ def company_merge(*, keep: Company, drop: Company, fields: dict[str, str], expec
     activities move to the kept one."""
     merge_records(keep=keep, drop=drop, fields=fields, expected_versions=expected_versions, by=by)
     return Company.objects.get(pk=keep.pk)
+
+
+@transaction.atomic
+def records_bulk_change(*, user: User, records: list[Contact] | list[Company] | list[Deal], kind: str,
+                        owner: User | None = None, change_owner: bool = False, add_tag: str = "") -> int:
+    """Give the selected records a new owner and/or one more tag, all or none: the user must be allowed to
+    edit every one (the edit page's rule), or nothing is written. Each record goes through its update
+    service, so it keeps a history row, a raised version and, for deals, the KPI days its owner counts on."""
+    if change_owner and not can_reassign(user):
+        raise ValidationError(_("Your role does not allow changing owners; nothing was changed."))
+    refused = [record for record in records
+               if not (can_edit_deal(user, record) if kind == "deal" else can_edit_customers(user))]
+    if refused:
+        raise ValidationError(_("You may not edit %(count)d of the selected records; nothing was changed.")
+                              % {"count": len(refused)})
+    update = {"contact": contact_update, "company": company_update, "deal": deal_update}[kind]
+    for record in records:
+        changes: dict[str, object] = {}
+        if change_owner:
+            changes["owner"] = owner
+        if add_tag:
+            changes["tags"] = [*(tag.name for tag in record.tags.all()), add_tag]
+        update(**{kind: record}, **changes)
+    return len(records)

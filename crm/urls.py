@@ -2,12 +2,24 @@
 
 from django.urls import path
 
-from crm.views import account, activities, customers, deals, email_templates, imports, merges, search, typeahead
+from crm.views import (
+    account,
+    activities,
+    bulk,
+    customers,
+    deals,
+    email_templates,
+    imports,
+    merges,
+    search,
+    typeahead,
+)
 
 app_name = "crm"
 
 urlpatterns = [
     path("contacts/", customers.contact_list, name="contact_list"),
+    path("bulk/<str:kind>/", bulk.bulk_change, name="bulk_change"),
     path("contacts/new/", customers.contact_create, name="contact_create"),
     path("contacts/duplicates/", merges.contact_duplicates, name="contact_duplicates"),
     path("contacts/<id:pk>/", customers.contact_detail, name="contact_detail"),

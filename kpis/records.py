@@ -65,7 +65,7 @@ class Drilldown:
 
 
 def _deal_row(deal: Model) -> list[object]:
-    return [deal.title, deal.owner.get_username() if deal.owner_id else "", deal.pipeline.name,
+    return [deal.title, str(deal.owner) if deal.owner_id else "", deal.pipeline.name,
             deal.campaign.name if deal.campaign_id else "", deal.get_kind_display(), deal.created_at, deal.closed_at,
             deal.amount_base]
 
@@ -91,14 +91,14 @@ def _breach_of(ticket: Model) -> str:
 
 def _ticket_row(ticket: Model) -> list[object]:
     return [ticket.subject, ticket.get_priority_display(), ticket.get_channel_display(),
-            ticket.assignee.get_username() if ticket.assignee_id else "", ticket.created_at, ticket.first_response_at,
+            str(ticket.assignee) if ticket.assignee_id else "", ticket.created_at, ticket.first_response_at,
             ticket.resolved_at, _breach_of(ticket)]
 
 
 def _response_row(response: Model) -> list[object]:
     ticket = response.ticket
     return [str(response.contact), response.survey.name, response.score, response.comment, response.answered_at,
-            ticket.subject if ticket else "", ticket.assignee.get_username() if ticket and ticket.assignee_id else ""]
+            ticket.subject if ticket else "", str(ticket.assignee) if ticket and ticket.assignee_id else ""]
 
 
 DRILLDOWNS: dict[str, Drilldown] = {

@@ -92,7 +92,7 @@ def _csv_row(ticket: Ticket) -> list[object]:
     contact = ticket.contact
     return [ticket.pk, ticket.subject, ticket.status, ticket.priority, ticket.channel,
             f"{contact.first_name} {contact.last_name}".strip(), contact.email,
-            ticket.assignee.username if ticket.assignee else "", ticket.created_at, ticket.first_response_due_at,
+            ticket.assignee, ticket.created_at, ticket.first_response_due_at,
             ticket.first_response_at, ticket.resolution_due_at, ticket.resolved_at]
 
 

@@ -365,7 +365,7 @@ def _contact_create_import(w: World) -> None:
 
 
 def _new_contact(w: World, before: dict | None) -> dict[str, Any]:
-    return {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "",
+    return {"first_name": "Ada", "last_name": "Lovelace", "job_title": "", "email": "ada@example.com", "phone": "",
             "company_id": w.company.pk, "source_campaign_id": w.campaign.pk, "owner_id": w.boss.pk,
             "language": "en", "created_at": NOW, "churned_at": None, "churn_reason": "", "version": 1,
             "email_normalized": "ada@example.com", "phone_e164": "", "full_name_normalized": "ada lovelace"}
@@ -435,6 +435,7 @@ def _company_create_import(w: World) -> None:
 CHANGES["company_create"] = Change(
     Company, lambda w: None,
     lambda w, before: {"name": "Globex", "name_normalized": "globex", "owner_id": None, "created_at": NOW,
+                       "domain": "", "industry": "", "size": "", "address": "",
                        "churned_at": None, "churn_reason": "", "version": 1},
     unchanged_children, full_history("+", Company), set(),
     {"admin": _company_create_admin, "api": _company_create_api, "page": _company_create_page,

@@ -7,6 +7,6 @@ Lists are sized for a million rows: no full counts, related rows fetched with th
 orderings, and big foreign keys picked by search instead of a select of every row.
 """
 
-from crm.admin import activities, campaigns, customers, deals, email_templates, people, pipelines
+from crm.admin import activities, campaigns, customers, deals, email_templates, people, pipelines, tags
 
-__all__ = ["activities", "campaigns", "customers", "deals", "email_templates", "people", "pipelines"]
+__all__ = ["activities", "campaigns", "customers", "deals", "email_templates", "people", "pipelines", "tags"]

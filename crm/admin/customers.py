@@ -70,12 +70,14 @@ class CompanyAdmin(CustomerAdmin):
     list_select_related = ("owner",)
     fieldsets = (
         (None, {"fields": ("name", "owner", "created_at", "external_id")}),
+        (_("Profile"), {"fields": ("domain", "industry", "size", "address")}),
         (_("Churn"), {"fields": CHURN_FIELDS}),
     )
 
     def create_record(self, obj: Company) -> Company:
         return company_create(name=obj.name, created_at=obj.created_at, owner=obj.owner,
-                              external_id=obj.external_id)
+                              external_id=obj.external_id, domain=obj.domain, industry=obj.industry,
+                              size=obj.size, address=obj.address)
 
     def update_record(self, stored: Company, changes: dict[str, object]) -> Company:
         return company_update(company=stored, **changes)
@@ -94,7 +96,7 @@ class ContactAdmin(CustomerAdmin):
     list_select_related = ("company", "source_campaign", "owner")
     autocomplete_fields = ("company", "source_campaign", "owner")
     fieldsets = (
-        (None, {"fields": ("first_name", "last_name", "email", "phone", "language")}),
+        (None, {"fields": ("first_name", "last_name", "job_title", "email", "phone", "language")}),
         (_("Relations"), {"fields": ("company", "source_campaign", "owner")}),
         (None, {"fields": ("created_at", "external_id")}),
         (_("Churn"), {"fields": CHURN_FIELDS}),
@@ -104,7 +106,7 @@ class ContactAdmin(CustomerAdmin):
         return contact_create(
             first_name=obj.first_name, last_name=obj.last_name, email=obj.email, phone=obj.phone,
             company=obj.company, source_campaign=obj.source_campaign, owner=obj.owner, language=obj.language,
-            created_at=obj.created_at, external_id=obj.external_id,
+            created_at=obj.created_at, external_id=obj.external_id, job_title=obj.job_title,
         )
 
     def update_record(self, stored: Contact, changes: dict[str, object]) -> Contact:

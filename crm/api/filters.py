@@ -7,17 +7,21 @@ from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal,
 
 
 class CompanyFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Records with this tag")
     external_id = filters.CharFilter()
+    domain = filters.CharFilter(lookup_expr="iexact")
+    industry = filters.CharFilter(lookup_expr="iexact")
     owner = IdFilter(field_name="owner_id")
     created_after = TimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = TimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Company
-        fields = ["external_id", "owner"]
+        fields = ["external_id", "domain", "industry", "size", "owner"]
 
 
 class ContactFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Records with this tag")
     external_id = filters.CharFilter()
     email = filters.CharFilter(lookup_expr="iexact")
     company = IdFilter(field_name="company_id")
@@ -49,6 +53,7 @@ class StageFilter(filters.FilterSet):
 
 
 class DealFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Records with this tag")
     external_id = filters.CharFilter()
     status = filters.ChoiceFilter(choices=DealStatus.choices)
     kind = filters.ChoiceFilter(choices=DealKind.choices)

@@ -11,6 +11,7 @@ from crm.models import (
     Campaign,
     CampaignSpend,
     Company,
+    CompanySize,
     Contact,
     Deal,
     DealKind,
@@ -21,8 +22,20 @@ from crm.models import (
     Team,
     User,
 )
+from crm.normalize import normalize_domain, validate_domain
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def tag_names_field() -> serializers.SlugRelatedField:
+    """A record's tags as their names, for reading."""
+    return serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+
+def tags_input_field() -> serializers.ListField:
+    """The record's tags by name; the list replaces the tags it has, a new name creates its tag."""
+    return serializers.ListField(child=serializers.CharField(max_length=50), required=False,
+                                 help_text=_("Tag names; replaces the record's tags."))
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -38,38 +51,64 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class CompanySerializer(serializers.ModelSerializer):
+    tags = tag_names_field()
+
     class Meta:
         model = Company
-        fields = ["id", "external_id", "name", "owner", "created_at", "churned_at", "churn_reason", "version"]
+        fields = ["id", "external_id", "name", "domain", "industry", "size", "address", "tags", "owner",
+                  "created_at", "churned_at", "churn_reason", "version"]
 
 
-class CompanyCreateSerializer(serializers.Serializer):
+class DomainField(serializers.CharField):
+    """A web site's host; a full address such as ``https://www.example.com/about`` is accepted and kept as
+    ``www.example.com``, anything that is not a host name is a field error."""
+
+    def to_internal_value(self, data: object) -> str:
+        host = normalize_domain(super().to_internal_value(data))
+        validate_domain(host)
+        return host
+
+
+class CompanyProfileSerializer(serializers.Serializer):
+    domain = DomainField(max_length=253, required=False, allow_blank=True)
+    industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    size = serializers.ChoiceField(choices=CompanySize.choices, required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    tags = tags_input_field()
+
+
+class CompanyCreateSerializer(CompanyProfileSerializer):
     name = serializers.CharField(max_length=200)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
 
-class CompanyUpdateSerializer(VersionSerializer):
+class CompanyUpdateSerializer(CompanyProfileSerializer, VersionSerializer):
     name = serializers.CharField(max_length=200, required=False)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    tags = tag_names_field()
+
     class Meta:
         model = Contact
-        fields = ["id", "external_id", "first_name", "last_name", "email", "phone", "company", "source_campaign",
-                  "owner", "language", "created_at", "churned_at", "churn_reason", "version"]
+        fields = ["id", "external_id", "first_name", "last_name", "job_title", "email", "phone", "company",
+                  "source_campaign",
+                  "owner", "language", "tags", "created_at", "churned_at", "churn_reason", "version"]
 
 
 class ContactFieldsSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    job_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     company = record_field(Company.objects.all(), required=False, allow_null=True)
     source_campaign = record_field(Campaign.objects.all(), required=False, allow_null=True)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
+    tags = tags_input_field()
 
 
 class ContactCreateSerializer(ContactFieldsSerializer):
@@ -129,11 +168,13 @@ class LostReasonSerializer(serializers.ModelSerializer):
 
 
 class DealSerializer(serializers.ModelSerializer):
+    tags = tag_names_field()
+
     class Meta:
         model = Deal
         fields = ["id", "external_id", "title", "pipeline", "stage", "contact", "company", "owner", "amount",
                   "currency", "exchange_rate", "amount_base", "kind", "campaign", "status", "created_at",
-                  "closed_at", "lost_reason", "lost_note", "updated_at", "version"]
+                  "closed_at", "lost_reason", "lost_note", "tags", "updated_at", "version"]
 
 
 class DealFieldsSerializer(serializers.Serializer):
@@ -141,6 +182,7 @@ class DealFieldsSerializer(serializers.Serializer):
     contact = record_field(Contact.objects.all(), required=False)
     company = record_field(Company.objects.all(), required=False, allow_null=True)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
+    tags = tags_input_field()
     amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False,
                                       help_text=_("ISO 4217 code; the base currency when left out."))

@@ -125,7 +125,7 @@ class CompanyViewSet(OwnedRecordViewSet):
 
     read_area = "customers"
     serializer_class = s.CompanySerializer
-    queryset = Company.objects.all()
+    queryset = Company.objects.prefetch_related("tags")
     filterset_class = CompanyFilter
     search_fields = ["name", "external_id"]
     ordering_fields = ["name", "created_at", "id"]
@@ -148,7 +148,7 @@ class ContactViewSet(OwnedRecordViewSet):
 
     read_area = "customers"
     serializer_class = s.ContactSerializer
-    queryset = Contact.objects.all()
+    queryset = Contact.objects.prefetch_related("tags")
     filterset_class = ContactFilter
     search_fields = ["first_name", "last_name", "email", "phone", "external_id"]
     ordering_fields = ["last_name", "first_name", "created_at", "id"]
@@ -248,7 +248,7 @@ class DealViewSet(OwnedRecordViewSet):
 
     read_area = "sales"
     serializer_class = s.DealSerializer
-    queryset = Deal.objects.all()
+    queryset = Deal.objects.prefetch_related("tags")
     filterset_class = DealFilter
     search_fields = ["title", "external_id"]
     ordering_fields = ["created_at", "closed_at", "amount_base", "title", "id"]

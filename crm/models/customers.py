@@ -8,6 +8,18 @@ from simple_history.models import HistoricalRecords
 from core.concurrency import VersionedModel
 from crm.models.campaigns import Campaign
 from crm.models.people import Language
+from crm.models.tags import Tag
+from crm.normalize import validate_domain
+
+
+class CompanySize(models.TextChoices):
+    """Head-count bands, as sales teams usually segment accounts."""
+
+    S1_10 = "1-10", _("1-10 employees")
+    S11_50 = "11-50", _("11-50 employees")
+    S51_200 = "51-200", _("51-200 employees")
+    S201_1000 = "201-1000", _("201-1000 employees")
+    S1001_PLUS = "1001+", _("1001+ employees")
 
 
 class ChurnFields(models.Model):
@@ -32,6 +44,12 @@ class Company(ChurnFields, VersionedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="companies",
     )
+    # Stored as its host only (crm/normalize.py), so two spellings of one web site compare equal.
+    domain = models.CharField(_("domain"), max_length=253, blank=True, validators=[validate_domain])
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="companies")
     created_at = models.DateTimeField(_("created at"), db_index=True)
     history = HistoricalRecords(excluded_fields=["version", "name_normalized"])
 
@@ -53,6 +71,8 @@ class Contact(ChurnFields, VersionedModel):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
     # Derived from what was typed by the services and the importer (crm/normalize.py), for duplicate detection.
     email_normalized = models.CharField(_("normalised email"), max_length=254, blank=True, db_index=True,
                                         editable=False)

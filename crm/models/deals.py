@@ -16,6 +16,7 @@ from core.concurrency import VersionedModel
 from crm.models.campaigns import Campaign
 from crm.models.customers import Company, Contact
 from crm.models.pipelines import LostReason, Pipeline, Stage
+from crm.models.tags import Tag
 from crm.querysets import DealQuerySet
 
 
@@ -54,6 +55,7 @@ class Deal(VersionedModel):
     contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="deals")
     company = models.ForeignKey(Company, verbose_name=_("company"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="deals")
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="deals")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="deals")
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)

@@ -17,6 +17,7 @@ from crm import selectors, services
 from crm.filters import CompanyFilter, ContactFilter
 from crm.forms import (
     ActivityForm,
+    BulkChangeForm,
     ChurnForm,
     CompanyEmailForm,
     CompanyForm,
@@ -34,21 +35,31 @@ from crm.permissions import (
     can_read_deals,
     can_reassign,
 )
-from crm.views.common import columns_csv_response, error_messages, paginate, query_without_page, require, wants_csv
+from crm.views.common import (
+    columns_csv_response,
+    error_messages,
+    paginate,
+    query_without_page,
+    require,
+    tag_names,
+    wants_csv,
+)
 
 CONTACT_CSV_COLUMNS = [
     ("id", lambda c: c.pk), ("first_name", lambda c: c.first_name), ("last_name", lambda c: c.last_name),
     ("email", lambda c: c.email), ("phone", lambda c: c.phone), ("company", lambda c: c.company),
-    ("source_campaign", lambda c: c.source_campaign), ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("source_campaign", lambda c: c.source_campaign), ("owner", lambda c: c.owner),
     ("language", lambda c: c.language), ("created_at", lambda c: c.created_at),
     ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
-    ("external_id", lambda c: c.external_id),
+    ("external_id", lambda c: c.external_id), ("job_title", lambda c: c.job_title),
+    ("tags", tag_names),
 ]
 COMPANY_CSV_COLUMNS = [
-    ("id", lambda c: c.pk), ("name", lambda c: c.name), ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("id", lambda c: c.pk), ("name", lambda c: c.name), ("owner", lambda c: c.owner),
     ("contacts", lambda c: c.contact_count), ("created_at", lambda c: c.created_at),
     ("churned_at", lambda c: c.churned_at), ("churn_reason", lambda c: c.churn_reason),
-    ("external_id", lambda c: c.external_id),
+    ("external_id", lambda c: c.external_id), ("domain", lambda c: c.domain), ("industry", lambda c: c.industry),
+    ("size", lambda c: c.size), ("address", lambda c: c.address), ("tags", tag_names),
 ]
 
 
@@ -62,6 +73,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/contact_list.html", {
         "filter": filterset, "page_obj": paginate(request, contacts), "query": query_without_page(request),
         "can_edit": can_edit_customers(request.user), "can_merge": can_merge_customers(request.user),
+        "bulk_form": BulkChangeForm(), "can_reassign": can_reassign(request.user),
         "nav_current": "contacts",
     })
 
@@ -76,6 +88,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/company_list.html", {
         "filter": filterset, "page_obj": paginate(request, companies), "query": query_without_page(request),
         "can_edit": can_edit_customers(request.user), "can_merge": can_merge_customers(request.user),
+        "bulk_form": BulkChangeForm(), "can_reassign": can_reassign(request.user),
         "nav_current": "companies",
     })
 

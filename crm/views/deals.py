@@ -16,6 +16,7 @@ from crm import selectors, services
 from crm.filters import DealFilter
 from crm.forms import (
     ActivityForm,
+    BulkChangeForm,
     ContactEmailForm,
     DealForm,
     DealLoseForm,
@@ -32,6 +33,7 @@ from crm.views.common import (
     paginate,
     query_without_page,
     require,
+    tag_names,
     wants_csv,
 )
 
@@ -40,9 +42,9 @@ DEAL_CSV_COLUMNS = [
     ("stage", lambda d: d.stage.name), ("status", lambda d: d.status), ("amount", lambda d: d.amount),
     ("currency", lambda d: d.currency), ("exchange_rate", lambda d: d.exchange_rate),
     ("amount_base", lambda d: d.amount_base), ("kind", lambda d: d.kind), ("contact", lambda d: d.contact),
-    ("company", lambda d: d.company), ("owner", lambda d: d.owner.username if d.owner else ""),
+    ("company", lambda d: d.company), ("owner", lambda d: d.owner),
     ("created_at", lambda d: d.created_at), ("closed_at", lambda d: d.closed_at),
-    ("external_id", lambda d: d.external_id),
+    ("external_id", lambda d: d.external_id), ("tags", tag_names),
 ]
 
 
@@ -55,7 +57,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         return columns_csv_response("deals.csv", DEAL_CSV_COLUMNS, deals.iterator(chunk_size=500))
     return render(request, "crm/deal_list.html", {
         "filter": filterset, "page_obj": paginate(request, deals), "query": query_without_page(request),
-        "can_create": can_create_deal(request.user), "nav_current": "deals",
+        "can_create": can_create_deal(request.user), "bulk_form": BulkChangeForm(),
+        "can_reassign": can_reassign(request.user), "nav_current": "deals",
     })
 
 

@@ -10,8 +10,9 @@ from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields
 from dataset import fields as f
 from dataset.engine import Importer, _apply, _Item
 from dataset.fields import RecordError
-from dataset.records.companies import churn_values
+from dataset.records.companies import churn_values, optional_values
 from dataset.sections import KeyMaps, Row, Section, _key, _ts
+from dataset.tagging import TAGS, tags_by_record, tags_entry, tags_value, take_tags, write_tags
 
 # Plain strings: enum attribute access and `.values` cost microseconds, and these run per record.
 LANGUAGES = tuple(Language.values)
@@ -21,12 +22,13 @@ LANGUAGE_DEFAULT = Language.ENGLISH.value
 def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
     ext = f.key(record, "external_id", required=True)
     assert ext is not None
-    return _Item(
+    item = _Item(
         line,
         ext,
         {
             "first_name": f.text(record, "first_name", 100),
             "last_name": f.text(record, "last_name", 100),
+            "job_title": f.text(record, "job_title", 100),
             "email": f.text(record, "email", 254),
             "phone": f.text(record, "phone", 50),
             "company": f.key(record, "company"),
@@ -37,9 +39,12 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
             **churn_values(record),
         },
     )
+    item.data[TAGS] = tags_value(record)
+    return item
 
 
 def write(importer: Importer, items: list[_Item]) -> None:
+    tagged = take_tags(items)
     companies = importer.lookup(Company, "company", {i.data["company"] for i in items})
     existing = importer.existing(Contact, "contact", (i.key for i in items))
     now = timezone.now()
@@ -69,6 +74,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
         [
             "first_name",
             "last_name",
+            "job_title",
             "email",
             "phone",
             "company_id",
@@ -84,18 +90,22 @@ def write(importer: Importer, items: list[_Item]) -> None:
     )
     importer.note_records("contacts", Contact, [*changed_ids, *new_ids])
     importer.write_history(Contact, now, new_ids, changed_ids)
+    write_tags(importer, Contact, "contact", tagged)
     importer.count("contact", created=len(new), updated=len(changed), unchanged=unchanged)
 
 
 def export(keys: KeyMaps) -> Section:
     def build(rows: list[Row]) -> list[Row]:
+        tags = tags_by_record(Contact, [r["pk"] for r in rows])
         return [{"type": "contact", "external_id": _key("contact", r["external_id"], r["pk"]),
                  "first_name": r["first_name"], "last_name": r["last_name"], "email": r["email"], "phone": r["phone"],
                  "company": _key("company", r["company__external_id"], r["company_id"]),
                  "source_campaign": keys.campaigns.get(r["source_campaign_id"]), "owner": keys.users.get(r["owner_id"]),
                  "language": r["language"], "created_at": _ts(r["created_at"]), "churned_at": _ts(r["churned_at"]),
-                 "churn_reason": r["churn_reason"]} for r in rows]
+                 "churn_reason": r["churn_reason"], **optional_values(r, ("job_title",)),
+                 **tags_entry(tags, r["pk"])} for r in rows]
 
-    fields = ("external_id", "first_name", "last_name", "email", "phone", "company_id", "company__external_id",
-              "source_campaign_id", "owner_id", "language", "created_at", "churned_at", "churn_reason")
+    fields = ("external_id", "first_name", "last_name", "job_title", "email", "phone", "company_id",
+              "company__external_id", "source_campaign_id", "owner_id", "language", "created_at", "churned_at",
+              "churn_reason")
     return Section(Contact.objects.all(), fields, build)

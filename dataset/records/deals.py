@@ -15,6 +15,7 @@ from dataset import fields as f
 from dataset.engine import Importer, _BatchWithRows, _Item, _stored_rows
 from dataset.fields import RecordError
 from dataset.sections import KeyMaps, Row, Section, _children, _key, _money, _rate, _ts
+from dataset.tagging import TAGS, tags_by_record, tags_entry, tags_value, take_tags, write_tags
 
 CURRENCY = re.compile(r"[A-Z]{3}")
 # Plain strings: enum attribute access and `.values` cost microseconds, and these run per record.
@@ -55,7 +56,7 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
         )
     entries = _stage_history(importer, record, pipeline_id, created_at, closed_at)
     lost_reason = f.text(record, "lost_reason", 200)
-    return _Item(
+    item = _Item(
         line,
         ext,
         {
@@ -80,6 +81,8 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
             "entries": entries,
         },
     )
+    item.data[TAGS] = tags_value(record)
+    return item
 
 
 def _stage_history(
@@ -141,6 +144,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
     """A deal that only moved on through stages marks the moves' moments, as `deal_move_stage` does;
     any other change marks what the deal counted on before and counts on after, as `deal_update`,
     `deal_close` and `deal_reopen` do; a new deal what it counts on, as `deal_create` does."""
+    tagged = take_tags(items)
     contacts = importer.lookup(Contact, "contact", {i.data["contact"] for i in items})
     companies = importer.lookup(Company, "company", {i.data["company"] for i in items})
     existing = importer.existing(Deal, "deal", (i.key for i in items))
@@ -208,10 +212,12 @@ def write(importer: Importer, items: list[_Item]) -> None:
     )
     importer.note_records("deals", Deal, [*rechecked, *new_ids])
     importer.note_moments("stage_moves", moves)
+    write_tags(importer, Deal, "deal", tagged)
 
 
 def export(keys: KeyMaps) -> Section:
     def build(rows: list[Row]) -> list[Row]:
+        tags = tags_by_record(Deal, [r["pk"] for r in rows])
         history = _children(DealStageEntry, "deal_id", [r["pk"] for r in rows], ("entered_at", "id"), "stage_id",
                             "entered_at")
         return [{"type": "deal", "external_id": _key("deal", r["external_id"], r["pk"]), "title": r["title"],
@@ -224,7 +230,8 @@ def export(keys: KeyMaps) -> Section:
                  "stage_history": [{"stage": keys.stages[e["stage_id"]], "entered_at": _ts(e["entered_at"])}
                                    for e in history[r["pk"]]],
                  "status": r["status"], "closed_at": _ts(r["closed_at"]),
-                 "lost_reason": keys.lost_reasons.get(r["lost_reason_id"], "")} for r in rows]
+                 "lost_reason": keys.lost_reasons.get(r["lost_reason_id"], ""),
+                 **tags_entry(tags, r["pk"])} for r in rows]
 
     fields = ("external_id", "title", "pipeline_id", "contact_id", "contact__external_id", "company_id",
               "company__external_id", "owner_id", "amount", "currency", "exchange_rate", "kind", "campaign_id",

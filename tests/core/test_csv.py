@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.csv import csv_cell, csv_lines
+from core.csv import csv_cell, csv_lines, csv_response
 
 
 @pytest.mark.parametrize(("value", "written"), [
@@ -16,7 +16,13 @@ from core.csv import csv_cell, csv_lines
     ("\t=1", "'\t=1"),
     ("\r=1", "'\r=1"),
     ("-1 Beta", "'-1 Beta"),
+    ("-", "'-"),
+    ("+1 (202) x555", "'+1 (202) x555"),
     ("-5", "-5"),
+    ("-12.5", "-12.5"),
+    ("+1 202 555 0136", "+1 202 555 0136"),
+    ("+98 (21) 8888-1234", "+98 (21) 8888-1234"),
+    ("-(21) 8888.1234", "-(21) 8888.1234"),
     ("+3.25", "+3.25"),
     ("-0.5e3", "-0.5e3"),
     ("Acme", "Acme"),
@@ -38,4 +44,21 @@ def test_times_are_written_in_the_business_time_zone(settings):
 
 def test_a_download_is_the_header_then_one_line_per_row():
     text = "".join(csv_lines(["name", "amount"], [["=cmd", -5], ["Acme, Inc.", Decimal("10.00")]]))
-    assert list(csv.reader(io.StringIO(text))) == [["name", "amount"], ["'=cmd", "-5"], ["Acme, Inc.", "10.00"]]
+    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff")))) == [
+        ["name", "amount"], ["'=cmd", "-5"], ["Acme, Inc.", "10.00"]]
+
+
+def test_a_download_is_utf8_with_a_byte_order_mark_so_excel_reads_persian_and_dials_phones():
+    response = csv_response("people.csv", ["name", "phone", "note"],
+                            [["رضا کریمی", "+1 202 555 0136", "=1+1"], ["Ann", "-12.5", "@x"]], stream=False)
+    assert response.content == (
+        b"\xef\xbb\xbfname,phone,note\r\n"
+        b"\xd8\xb1\xd8\xb6\xd8\xa7 \xda\xa9\xd8\xb1\xdb\x8c\xd9\x85\xdb\x8c,+1 202 555 0136,'=1+1\r\n"
+        b"Ann,-12.5,'@x\r\n"
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_a_streamed_download_has_the_byte_order_mark_once():
+    response = csv_response("a.csv", ["a"], [["1"], ["2"]])
+    assert b"".join(response.streaming_content) == b"\xef\xbb\xbfa\r\n1\r\n2\r\n"

@@ -25,6 +25,7 @@ from crm.services import (
     customer_set_churn,
     deal_close,
     email_template_save,
+    tags_named,
 )
 from kpis.models import DailyMeasure, DirtyDay, NightlyRollup, RollupRun
 from kpis.services import target_create
@@ -87,6 +88,7 @@ def business(deal, company, ticket, survey, campaign, team, sales_user):
     Activity.objects.create(kind="note", subject="Called", contact=deal.contact, created_at=T0)
     LostReason.objects.create(name="Price")
     email_template_save(name="Welcome", language="en", subject="Hello {first_name}", body="Regards, {rep_name}")
+    deal.contact.tags.set(tags_named(["vip"]))
     ticket_add_message(ticket=ticket, author=MessageAuthor.AGENT, body="Hello", at=T0 + timedelta(hours=1),
                        attachments=[IncomingFile(filename="notes.txt", size_bytes=5, content=b"hello")])
     inbound_email_file(raw=b"From: grace@example.com\r\nSubject: Hi\r\nMessage-ID: <admin1@example.com>\r\n\r\nHi\r\n",

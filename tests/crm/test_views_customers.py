@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def csv_rows(response):
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("url_name", ["crm:contact_list", "crm:company_list", "crm:deal_list", "crm:task_list",

@@ -270,6 +270,6 @@ def test_deal_csv_export_follows_the_filters(client, sales_user, stages, contact
     DealFactory(title="Beta", pipeline_stage=stages[1], contact=contact, owner=sales_user)
     client.force_login(sales_user)
     response = client.get(reverse("crm:deal_list"), {"stage": stages[1].pk, "export": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [row[1] for row in rows[1:]] == ["Beta"]
     assert rows[1][3:6] == ["Proposal", "open", "1000.00"]

@@ -59,7 +59,7 @@ def manager_client(manager):
 
 def parse_csv(response) -> list[dict[str, str]]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(csv.DictReader(io.StringIO(body.decode())))
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def number(text: str) -> float | None:
@@ -538,6 +538,16 @@ def test_records_csv_exports_every_record(business, manager_client):
         ("d5", "400.00", "2025-02-10T00:00:00+00:00"), ("d2", "500.00", "2025-01-22T00:00:00+00:00"),
         ("d1", "1000.00", "2025-01-11T10:00:00+00:00"),
     ]
+
+
+def test_records_csv_names_owners_by_full_name(business, manager_client):
+    from crm.models import Deal
+
+    won = Deal.objects.filter(title="d1").select_related("owner").get()
+    won.owner.full_name = "Sara Ahmadi"
+    won.owner.save(update_fields=["full_name"])
+    rows = parse_csv(manager_client.get("/kpis/revenue/records/csv/?start=2025-01-01&end=2025-02-28"))
+    assert {row["deal"]: row["owner"] for row in rows}["d1"] == "Sara Ahmadi"
 
 
 def test_records_are_paginated(db, manager_client, stages, contact, sales_user):

@@ -246,7 +246,7 @@ def test_dashboard_by_jalali_month_labels_its_chart_with_jalali_months(business,
 @pytest.mark.parametrize("chart", ["revenue", "deals"])
 def test_dashboard_chart_csv_by_jalali_month_holds_the_apis_numbers(business, manager_client, chart):
     query = "start=2024-12-10&end=2025-03-25&grain=jmonth"
-    body = manager_client.get(f"/dashboards/sales/charts/{chart}/csv/?{query}").content.decode()
+    body = manager_client.get(f"/dashboards/sales/charts/{chart}/csv/?{query}").content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert len(rows) == 5
     spec = next(spec for spec in DASHBOARDS["sales"].charts if spec.slug == chart)

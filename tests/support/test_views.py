@@ -227,7 +227,7 @@ def test_the_csv_export_holds_the_filtered_list(client, support_user, queue_tick
     response = client_for(client, support_user).get(reverse("support:ticket_export"),
                                                      {"queue": "open", "priority": "urgent", "page": 2})
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert response["Content-Type"].startswith("text/csv")
     assert {row["subject"] for row in rows} == {"late first response", "answered, late resolution",
                                                 "answered in time"}
@@ -239,7 +239,7 @@ def test_the_csv_export_defuses_spreadsheet_formulas(client, support_user, conta
 
     response = client_for(client, support_user).get(reverse("support:ticket_export"), {"queue": "all"})
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0]["subject"].startswith("'=")
 
 
