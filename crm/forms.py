@@ -138,8 +138,9 @@ class DealForm(VersionedForm):
     class Meta:
         model = Deal
         fields = ["title", "pipeline_stage", "contact", "company", "owner", "amount", "currency", "exchange_rate",
-                  "kind", "campaign"]
-        widgets = {"contact": picker("contacts"), "company": picker("companies"), "campaign": picker("campaigns"),
+                  "kind", "campaign", "expected_close_date"]
+        widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "contact": picker("contacts"), "company": picker("companies"), "campaign": picker("campaigns"),
                    "owner": picker("users", roles=OWNER_ROLES)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -46,7 +46,8 @@ from crm.models import (
 from crm.normalize import contact_normalized_fields, normalize_name
 
 DEAL_EDITABLE_FIELDS = frozenset(
-    {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
+    {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign",
+     "expected_close_date"}
 )
 
 
@@ -74,6 +75,7 @@ def deal_create(
     campaign: Campaign | None = None,
     created_at: datetime | None = None,
     external_id: str | None = None,
+    expected_close_date: date | None = None,
 ) -> Deal:
     """Create an open deal in `pipeline_stage` and record its first stage entry at `created_at`."""
     created_at = created_at or timezone.now()
@@ -82,6 +84,7 @@ def deal_create(
         external_id=external_id, title=title, pipeline=pipeline_stage.pipeline, stage=pipeline_stage,
         contact=contact, company=company, owner=owner, amount=amount, currency=currency,
         exchange_rate=exchange_rate, kind=kind, campaign=campaign, created_at=created_at,
+        expected_close_date=expected_close_date,
     )
     deal.amount_base = base_amount(amount, currency, exchange_rate) if amount is not None else None
     _full_clean(deal)

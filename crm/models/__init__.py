@@ -19,12 +19,13 @@ from crm.models.campaigns import Campaign, CampaignChannel, CampaignSpend
 from crm.models.customers import ChurnFields, Company, Contact, HistoricalCompany, HistoricalContact
 from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
 from crm.models.merges import MergeKind, MergeRecord
-from crm.models.people import Language, Role, Team, User
+from crm.models.people import BoardScope, Language, Role, Team, User
 from crm.models.pipelines import LostReason, Pipeline, Stage
 
 __all__ = [
     "Activity",
     "ActivityKind",
+    "BoardScope",
     "Campaign",
     "CampaignChannel",
     "CampaignSpend",
