@@ -25,6 +25,7 @@ from crm.merging import merge_records
 from crm.models import (
     Activity,
     ActivityKind,
+    BoardScope,
     Campaign,
     CampaignChannel,
     CampaignSpend,
@@ -37,6 +38,7 @@ from crm.models import (
     EmailDelivery,
     EmailDirection,
     LostReason,
+    Pipeline,
     Role,
     Stage,
     Team,
@@ -567,6 +569,25 @@ def user_set_language(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+    return user
+
+
+def user_set_board_preference(*, user: User, scope: str | None = None, pipeline: Pipeline | None = None) -> User:
+    """Remember whose deals and which pipeline the user last chose on the board, so it opens there again.
+
+    The board calls this on every visit: an unchanged preference costs no query (not even a savepoint)."""
+    changed = []
+    if scope is not None and scope != user.board_scope:
+        if scope not in BoardScope.values:
+            raise ValidationError({"scope": _("Choose my deals, my team or everyone.")})
+        user.board_scope = scope
+        changed.append("board_scope")
+    if pipeline is not None and pipeline.pk != user.board_pipeline_id:
+        user.board_pipeline = pipeline
+        changed.append("board_pipeline")
+    if changed:
+        with transaction.atomic():
+            user.save(update_fields=changed)
     return user
 
 

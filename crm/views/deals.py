@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.concurrency import StaleEditError
 from core.ids import parse_record_id
+from core.permissions import role_of
 from crm import selectors, services
 from crm.filters import DealFilter
 from crm.forms import ActivityForm, DealForm, DealLoseForm, DealMoveForm, DealWinForm, add_service_error
-from crm.models import Contact, Deal, Pipeline
+from crm.models import BoardScope, Contact, Deal, Pipeline, Role
 from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
 from crm.views.common import (
     back_to,
@@ -55,7 +56,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 def deal_board_default(request: HttpRequest) -> HttpResponse:
     """The board of the first pipeline (the menu's Board link)."""
     require(can_read_deals(request.user))
-    pipeline = Pipeline.objects.order_by("name", "id").first()
+    pipeline = request.user.board_pipeline or Pipeline.objects.order_by("name", "id").first()
     if pipeline is None:
         messages.info(request, _("There is no pipeline yet: an admin creates pipelines and their stages."))
         return redirect("crm:deal_list")
@@ -66,15 +67,29 @@ def deal_board_default(request: HttpRequest) -> HttpResponse:
 def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     require(can_read_deals(request.user))
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
-    columns = selectors.deal_board(pipeline=pipeline, user=request.user)
+    scope = _board_scope(request)
+    chosen_scope = scope if request.GET.get("scope") == scope else None
+    services.user_set_board_preference(user=request.user, scope=chosen_scope, pipeline=pipeline)
+    columns = selectors.deal_board(pipeline=pipeline, user=request.user, scope=scope)
     for column in columns:
         for card in column.cards:
             card.can_edit = can_edit_deal(request.user, card)
     return render(request, "crm/deal_board.html", {
         "pipeline": pipeline, "pipelines": Pipeline.objects.order_by("name", "id"), "columns": columns,
         "stages": [column.stage for column in columns], "base_currency": settings.CRM_CURRENCY,
-        "nav_current": "board",
+        "scope": scope, "scopes": BoardScope.choices, "nav_current": "board",
     })
+
+
+def _board_scope(request: HttpRequest) -> str:
+    """The scope asked for, else the one the user last chose, else their role's: sales staff work their
+    own deals, managers and admins look at everyone's."""
+    asked = request.GET.get("scope")
+    if asked in BoardScope.values:
+        return asked
+    if request.user.board_scope:
+        return request.user.board_scope
+    return BoardScope.MINE if role_of(request.user) == Role.SALES else BoardScope.EVERYONE
 
 
 def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm | None = None,

@@ -1,0 +1,106 @@
+"""The deal board a rep works from: whose deals it shows (remembered per user with the pipeline), the weighted
+totals per stage, and each card's expected close date and next open task."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Activity, ActivityKind, Role
+from tests.factories import DealFactory, PipelineFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def board_url(pipeline_id: int) -> str:
+    return reverse("crm:deal_board", args=[pipeline_id])
+
+
+def test_weighted_totals_are_each_stage_total_times_its_probability(client, manager_user, stages, contact):
+    # Lead 0.1, Proposal 0.5, Negotiation 0.8 (the pipeline fixture).
+    DealFactory(pipeline_stage=stages[0], contact=contact, amount=Decimal("100.00"))
+    DealFactory(pipeline_stage=stages[0], contact=contact, amount=Decimal("200.00"), currency="EUR",
+                exchange_rate=Decimal("1.5"))  # 300.00 in the base currency
+    DealFactory(pipeline_stage=stages[1], contact=contact, amount=Decimal("50.05"))
+    DealFactory(pipeline_stage=stages[2], contact=contact, amount=Decimal("1000.00"))
+    client.force_login(manager_user)
+    response = client.get(board_url(stages[0].pipeline_id))
+    columns = response.context["columns"]
+    # 400.00 × 0.1 = 40.00; 50.05 × 0.5 = 25.025 → 25.03 (half up); 1000.00 × 0.8 = 800.00
+    assert [(c.count, c.total_base, c.weighted_base) for c in columns] == [
+        (2, Decimal("400.00"), Decimal("40.00")), (1, Decimal("50.05"), Decimal("25.03")),
+        (1, Decimal("1000.00"), Decimal("800.00"))]
+    assert "25.03" in response.content.decode()
+
+
+def test_sales_land_on_their_own_deals_managers_on_everyone(client, stages, contact, manager_user):
+    team = TeamFactory()
+    rep = UserFactory(role=Role.SALES, team=team)
+    teammate = UserFactory(role=Role.SALES, team=team)
+    outsider = UserFactory(role=Role.SALES)
+    DealFactory(pipeline_stage=stages[0], contact=contact, owner=rep, title="Rep deal")
+    DealFactory(pipeline_stage=stages[0], contact=contact, owner=teammate, title="Teammate deal")
+    DealFactory(pipeline_stage=stages[0], contact=contact, owner=outsider, title="Outsider deal")
+    url = board_url(stages[0].pipeline_id)
+
+    def titles(response) -> set[str]:
+        return {card.title for column in response.context["columns"] for card in column.cards}
+
+    client.force_login(rep)
+    assert titles(client.get(url)) == {"Rep deal"}
+    assert titles(client.get(url, {"scope": "team"})) == {"Rep deal", "Teammate deal"}
+    assert titles(client.get(url, {"scope": "all"})) == {"Rep deal", "Teammate deal", "Outsider deal"}
+    client.force_login(manager_user)
+    assert titles(client.get(url)) == {"Rep deal", "Teammate deal", "Outsider deal"}
+
+
+def test_the_board_opens_on_the_last_scope_and_pipeline(client, sales_user, stages, contact):
+    other = PipelineFactory(name="Renewals")
+    DealFactory(pipeline_stage=stages[0], contact=contact, owner=UserFactory(), title="Someone else's")
+    client.force_login(sales_user)
+    client.get(board_url(other.pk), {"scope": "all"})
+    sales_user.refresh_from_db()
+    assert (sales_user.board_scope, sales_user.board_pipeline) == ("all", other)
+
+    assert client.get(reverse("crm:deal_board_default"))["Location"] == board_url(other.pk)
+    response = client.get(board_url(stages[0].pipeline_id))
+    assert response.context["scope"] == "all"
+    assert "Someone else&#x27;s" in response.content.decode()
+
+
+def test_an_unknown_scope_falls_back_to_the_remembered_one(client, sales_user, stages):
+    client.force_login(sales_user)
+    response = client.get(board_url(stages[0].pipeline_id), {"scope": "bogus"})
+    assert response.status_code == 200
+    assert response.context["scope"] == "mine"
+
+
+def test_cards_show_the_next_open_task_in_one_query_whatever_the_number(client, sales_user, stages, contact,
+                                                                        django_assert_max_num_queries):
+    client.force_login(sales_user)
+    client.get(board_url(stages[0].pipeline_id))  # the first visit remembers the pipeline
+    now = timezone.now()
+
+    def deal_with_tasks() -> None:
+        deal = DealFactory(pipeline_stage=stages[0], contact=contact, owner=sales_user,
+                           expected_close_date=date(2026, 7, 1))
+        Activity.objects.create(kind=ActivityKind.TASK, subject="Later call", deal=deal, created_at=now,
+                                due_at=now + timedelta(days=5))
+        Activity.objects.create(kind=ActivityKind.TASK, subject="Send quote", deal=deal, created_at=now,
+                                due_at=now + timedelta(days=1))
+        Activity.objects.create(kind=ActivityKind.TASK, subject="Done already", deal=deal, created_at=now,
+                                due_at=now - timedelta(days=1), done_at=now)
+
+    deal_with_tasks()
+    with django_assert_max_num_queries(9):
+        client.get(board_url(stages[0].pipeline_id))
+    for _ in range(10):
+        deal_with_tasks()
+    with django_assert_max_num_queries(9):
+        response = client.get(board_url(stages[0].pipeline_id))
+    cards = response.context["columns"][0].cards
+    assert len(cards) == 11
+    assert {card.next_task_subject for card in cards} == {"Send quote"}
+    assert response.content.decode().count('<time datetime="2026-07-01">') == 11
