@@ -104,3 +104,23 @@ def test_cards_show_the_next_open_task_in_one_query_whatever_the_number(client, 
     assert len(cards) == 11
     assert {card.next_task_subject for card in cards} == {"Send quote"}
     assert response.content.decode().count('<time datetime="2026-07-01">') == 11
+
+
+def test_the_data_migration_turns_rotting_on_for_stages_without_idle_days(client, sales_user, stages, contact):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("crm.migrations.0012_stage_default_idle_days")
+    stages[0].idle_days = 3
+    stages[0].save()
+    type(stages[1]).objects.filter(pk__in=[stages[1].pk, stages[2].pk]).update(idle_days=None)
+    migration.set_default_idle_days(apps, None)
+    assert [s.idle_days for s in type(stages[0]).objects.filter(pk__in=[s.pk for s in stages])
+            .order_by("position")] == [3, 14, 14]
+
+    deal = DealFactory(pipeline_stage=stages[1], contact=contact, owner=sales_user,
+                       created_at=timezone.now() - timedelta(days=15))
+    client.force_login(sales_user)
+    cards = client.get(board_url(stages[0].pipeline_id)).context["columns"][1].cards
+    assert [(card.pk, card.is_idle) for card in cards] == [(deal.pk, True)]
