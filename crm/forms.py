@@ -276,3 +276,23 @@ class CsvImportForm(forms.Form):
         elif not cleaned.get("content"):
             self.add_error("file", _("Choose a CSV file."))
         return cleaned
+
+
+class StageSettingsForm(forms.ModelForm):
+    """One stage's row on the pipeline settings page."""
+
+    class Meta:
+        model = Stage
+        fields = ["name", "position", "probability", "idle_days"]
+
+    def clean_probability(self) -> Any:
+        probability = self.cleaned_data["probability"]
+        if probability is not None and not 0 <= probability <= 1:
+            raise ValidationError(_("Probability must be between 0 and 1."))
+        return probability
+
+    def service_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+StageSettingsFormSet = forms.modelformset_factory(Stage, form=StageSettingsForm, extra=0, can_delete=False)

@@ -232,6 +232,21 @@ def stage_set_probability(*, stage: Stage, probability: Decimal) -> Stage:
     return stage
 
 
+@transaction.atomic
+def stage_update(*, stage: Stage, name: str, position: int, probability: Decimal,
+                 idle_days: int | None) -> Stage:
+    """Rename, reorder or re-tune a stage; a changed probability re-weights its history as
+    `stage_set_probability` does."""
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)  # the stored values, not a form's copy
+    reweigh = probability != stage.probability
+    stage.name, stage.position, stage.idle_days = name, position, idle_days
+    _full_clean(stage)
+    stage.save(update_fields=["name", "position", "idle_days"])
+    if reweigh:
+        stage_set_probability(stage=stage, probability=probability)
+    return stage
+
+
 def _customer_dirty_days(record: Company | Contact) -> DaySet:
     return dirtying.days_of("customers", type(record).objects.filter(pk=record.pk))
 

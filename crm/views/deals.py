@@ -15,9 +15,17 @@ from core.ids import parse_record_id
 from core.permissions import role_of
 from crm import selectors, services
 from crm.filters import DealFilter
-from crm.forms import ActivityForm, DealForm, DealLoseForm, DealMoveForm, DealWinForm, add_service_error
+from crm.forms import (
+    ActivityForm,
+    DealForm,
+    DealLoseForm,
+    DealMoveForm,
+    DealWinForm,
+    StageSettingsFormSet,
+    add_service_error,
+)
 from crm.models import BoardScope, Contact, Deal, Pipeline, Role
-from crm.permissions import can_create_deal, can_edit_deal, can_read_deals, can_reassign
+from crm.permissions import can_create_deal, can_edit_deal, can_edit_pipelines, can_read_deals, can_reassign
 from crm.views.common import (
     back_to,
     columns_csv_response,
@@ -77,8 +85,30 @@ def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     return render(request, "crm/deal_board.html", {
         "pipeline": pipeline, "pipelines": Pipeline.objects.order_by("name", "id"), "columns": columns,
         "stages": [column.stage for column in columns], "base_currency": settings.CRM_CURRENCY,
-        "scope": scope, "scopes": BoardScope.choices, "nav_current": "board",
+        "scope": scope, "scopes": BoardScope.choices, "can_edit_pipelines": can_edit_pipelines(request.user),
+        "nav_current": "board",
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pipeline_settings(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    """Managers tune stage names, order, win probabilities and idle days without the admin."""
+    require(can_edit_pipelines(request.user))
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    formset = StageSettingsFormSet(request.POST or None, queryset=pipeline.stages.order_by("position", "id"))
+    if request.method == "POST" and formset.is_valid():
+        try:
+            for form in formset.forms:
+                if form.has_changed():
+                    services.stage_update(stage=form.instance, **form.service_values())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Pipeline %s saved.") % pipeline)
+            return redirect("crm:pipeline_settings", pipeline_id=pipeline.pk)
+    return render(request, "crm/pipeline_settings.html", {"pipeline": pipeline, "formset": formset,
+                                                          "nav_current": "board"})
 
 
 def _board_scope(request: HttpRequest) -> str:

@@ -124,3 +124,55 @@ def test_the_data_migration_turns_rotting_on_for_stages_without_idle_days(client
     client.force_login(sales_user)
     cards = client.get(board_url(stages[0].pipeline_id)).context["columns"][1].cards
     assert [(card.pk, card.is_idle) for card in cards] == [(deal.pk, True)]
+
+
+def settings_data(stages, **changes) -> dict[str, str]:
+    """The settings page's POST as the browser sends it, with `changes` as {"0-name": ...} over stage rows."""
+    data = {"form-TOTAL_FORMS": str(len(stages)), "form-INITIAL_FORMS": str(len(stages)),
+            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000"}
+    for index, stage in enumerate(stages):
+        data.update({f"form-{index}-id": str(stage.pk), f"form-{index}-name": stage.name,
+                     f"form-{index}-position": str(stage.position), f"form-{index}-probability": str(stage.probability),
+                     f"form-{index}-idle_days": "" if stage.idle_days is None else str(stage.idle_days)})
+    data.update({f"form-{key}": value for key, value in changes.items()})
+    return data
+
+
+def test_only_managers_and_admins_reach_the_pipeline_settings(client, sales_user, manager_user, stages):
+    url = reverse("crm:pipeline_settings", args=[stages[0].pipeline_id])
+    client.force_login(sales_user)
+    assert client.get(url).status_code == 403
+    assert client.post(url, settings_data(stages, **{"0-name": "Hacked"})).status_code == 403
+    assert "Pipeline settings" not in client.get(board_url(stages[0].pipeline_id)).content.decode()
+    client.force_login(manager_user)
+    assert client.get(url).status_code == 200
+    assert url in client.get(board_url(stages[0].pipeline_id)).content.decode()
+
+
+def test_a_manager_renames_reorders_and_tunes_stages(client, manager_user, stages, contact):
+    DealFactory(pipeline_stage=stages[1], contact=contact, amount=Decimal("100.00"))
+    client.force_login(manager_user)
+    url = reverse("crm:pipeline_settings", args=[stages[0].pipeline_id])
+    response = client.post(url, settings_data(stages, **{"1-name": "Quote sent", "1-probability": "0.6",
+                                                         "1-idle_days": "5", "2-position": "9"}))
+    assert response.status_code == 302
+    stages[1].refresh_from_db()
+    stages[2].refresh_from_db()
+    assert (stages[1].name, stages[1].probability, stages[1].idle_days) == ("Quote sent", Decimal("0.6"), 5)
+    assert stages[2].position == 9
+    columns = client.get(board_url(stages[0].pipeline_id)).context["columns"]
+    assert columns[1].weighted_base == Decimal("60.00")
+
+
+def test_bad_stage_settings_re_render_with_field_errors(client, manager_user, stages):
+    client.force_login(manager_user)
+    url = reverse("crm:pipeline_settings", args=[stages[0].pipeline_id])
+    response = client.post(url, settings_data(stages, **{"0-probability": "1.5", "1-idle_days": "-2",
+                                                         "2-name": ""}))
+    assert response.status_code == 200
+    errors = [form.errors for form in response.context["formset"].forms]
+    assert "probability" in errors[0]
+    assert "idle_days" in errors[1]
+    assert "name" in errors[2]
+    stages[0].refresh_from_db()
+    assert stages[0].probability == Decimal("0.1")
