@@ -296,3 +296,12 @@ class StageSettingsForm(forms.ModelForm):
 
 
 StageSettingsFormSet = forms.modelformset_factory(Stage, form=StageSettingsForm, extra=0, can_delete=False)
+
+
+class QuickDealForm(forms.Form):
+    """The quick-add card at the head of a board column: a title, a contact and an amount, in that stage."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.all(), widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    contact = forms.ModelChoiceField(queryset=Contact.objects.all(), label=_("Contact"), widget=picker("contacts"))
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=16, decimal_places=2)

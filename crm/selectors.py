@@ -207,6 +207,7 @@ class BoardColumn:
     total_base: Decimal
     cards: list[Deal]
     weighted_base: Decimal = Decimal("0")
+    quick_form: Any = None  # the page's quick-add form for this stage, when the user may add deals
 
     @property
     def hidden(self) -> int:

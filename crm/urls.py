@@ -27,6 +27,7 @@ urlpatterns = [
     path("deals/new/", deals.deal_create, name="deal_create"),
     path("deals/board/", deals.deal_board_default, name="deal_board_default"),
     path("deals/board/<id:pipeline_id>/", deals.deal_board, name="deal_board"),
+    path("deals/quick-add/", deals.deal_quick_add, name="deal_quick_add"),
     path("deals/pipelines/<id:pipeline_id>/settings/", deals.pipeline_settings, name="pipeline_settings"),
     path("deals/<id:pk>/", deals.deal_detail, name="deal_detail"),
     path("deals/<id:pk>/edit/", deals.deal_edit, name="deal_edit"),

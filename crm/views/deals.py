@@ -21,10 +21,11 @@ from crm.forms import (
     DealLoseForm,
     DealMoveForm,
     DealWinForm,
+    QuickDealForm,
     StageSettingsFormSet,
     add_service_error,
 )
-from crm.models import BoardScope, Contact, Deal, Pipeline, Role
+from crm.models import BoardScope, Contact, Deal, Pipeline, Role, Stage
 from crm.permissions import can_create_deal, can_edit_deal, can_edit_pipelines, can_read_deals, can_reassign
 from crm.views.common import (
     back_to,
@@ -79,9 +80,13 @@ def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     chosen_scope = scope if request.GET.get("scope") == scope else None
     services.user_set_board_preference(user=request.user, scope=chosen_scope, pipeline=pipeline)
     columns = selectors.deal_board(pipeline=pipeline, user=request.user, scope=scope)
+    may_create = can_create_deal(request.user)
     for column in columns:
         for card in column.cards:
             card.can_edit = can_edit_deal(request.user, card)
+        if may_create:
+            column.quick_form = QuickDealForm(initial={"stage": column.stage.pk},
+                                              auto_id=f"quick-{column.stage.pk}-%s")
     return render(request, "crm/deal_board.html", {
         "pipeline": pipeline, "pipelines": Pipeline.objects.order_by("name", "id"), "columns": columns,
         "stages": [column.stage for column in columns], "base_currency": settings.CRM_CURRENCY,
@@ -109,6 +114,31 @@ def pipeline_settings(request: HttpRequest, pipeline_id: int) -> HttpResponse:
             return redirect("crm:pipeline_settings", pipeline_id=pipeline.pk)
     return render(request, "crm/pipeline_settings.html", {"pipeline": pipeline, "formset": formset,
                                                           "nav_current": "board"})
+
+
+@login_required
+@require_POST
+def deal_quick_add(request: HttpRequest) -> HttpResponse:
+    """A deal from a board column's quick-add card, owned by whoever adds it, back on the board."""
+    require(can_create_deal(request.user))
+    form = QuickDealForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        stage = Stage.objects.filter(pk=parse_record_id(request.POST.get("stage"))).first()
+        if stage is None:
+            return redirect("crm:deal_board_default")
+        return redirect("crm:deal_board", pipeline_id=stage.pipeline_id)
+    data = form.cleaned_data
+    try:
+        deal = services.deal_create(title=data["title"], pipeline_stage=data["stage"], contact=data["contact"],
+                                    company=data["contact"].company, owner=request.user, amount=data["amount"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Deal %s created.") % deal)
+    return redirect("crm:deal_board", pipeline_id=data["stage"].pipeline_id)
 
 
 def _board_scope(request: HttpRequest) -> str:

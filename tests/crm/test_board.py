@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Activity, ActivityKind, Role
+from crm.models import Activity, ActivityKind, Deal, Role
 from tests.factories import DealFactory, PipelineFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +176,36 @@ def test_bad_stage_settings_re_render_with_field_errors(client, manager_user, st
     assert "name" in errors[2]
     stages[0].refresh_from_db()
     assert stages[0].probability == Decimal("0.1")
+
+
+def test_quick_add_creates_a_deal_in_that_column_owned_by_the_rep(client, sales_user, stages, contact):
+    client.force_login(sales_user)
+    board = client.get(board_url(stages[0].pipeline_id)).content.decode()
+    assert f'id="quick-{stages[1].pk}-title"' in board
+    response = client.post(reverse("crm:deal_quick_add"), {"stage": stages[1].pk, "title": "Quick one",
+                                                           "contact": contact.pk, "amount": "750"})
+    assert response["Location"] == board_url(stages[0].pipeline_id)
+    deal = Deal.objects.get(title="Quick one")
+    assert (deal.stage, deal.owner, deal.amount, deal.contact) == (stages[1], sales_user, Decimal("750"), contact)
+    assert deal.stage_entries.get().stage == stages[1]
+    page = client.get(response["Location"])
+    assert [card.title for card in page.context["columns"][1].cards] == ["Quick one"]
+
+
+def test_quick_add_with_bad_input_says_why_and_creates_nothing(client, sales_user, stages, contact):
+    client.force_login(sales_user)
+    response = client.post(reverse("crm:deal_quick_add"), {"stage": stages[0].pk, "title": "",
+                                                           "contact": contact.pk, "amount": "-1"}, follow=True)
+    assert response.status_code == 200
+    text = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("Title:") for m in text)
+    assert any(m.startswith("Amount:") for m in text)
+    assert not Deal.objects.exists()
+
+
+def test_support_staff_cannot_quick_add(client, support_user, stages, contact):
+    client.force_login(support_user)
+    response = client.post(reverse("crm:deal_quick_add"), {"stage": stages[0].pk, "title": "Nope",
+                                                           "contact": contact.pk, "amount": "1"})
+    assert response.status_code == 403
+    assert not Deal.objects.exists()
