@@ -4,15 +4,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.concurrency import StaleEditError
 from core.ids import parse_record_id
 from core.permissions import role_of
+from core.templatetags.amounts import amount
 from crm import selectors, services
 from crm.filters import DealFilter
 from crm.forms import (
@@ -235,24 +237,53 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move a deal to another stage (a board card's drop or its Move button); refusals come back as messages."""
+    """Move a deal to another stage (a board card's drop or its Move button); refusals come back as messages.
+
+    The board's script asks for JSON (Accept: application/json) to move the card in place: the same checks
+    and service, answered with the deal's new version and every column's count and totals, or 400/403/409
+    with the message to show."""
     deal = _get_deal(pk)
-    require(can_edit_deal(request.user, deal))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not can_edit_deal(request.user, deal):
+        if wants_json:
+            return JsonResponse({"error": _("Only the owner or a manager can move this deal.")}, status=403)
+        require(False)
     fallback = reverse("crm:deal_board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a stage to move “%s” to.") % deal)
-        return back_to(request, fallback)
+        return _move_refused(request, fallback, wants_json, 400, _("Choose a stage to move “%s” to.") % deal)
     stage = form.cleaned_data["stage"]
     try:
-        services.deal_move_stage(deal=deal, stage=stage, expected_version=form.cleaned_data["version"])
+        moved = services.deal_move_stage(deal=deal, stage=stage, expected_version=form.cleaned_data["version"])
     except StaleEditError as error:
-        messages.error(request, str(error))
+        return _move_refused(request, fallback, wants_json, 409, str(error))
     except ValidationError as error:
-        error_messages(request, error)
-    else:
-        messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.name})
+        return _move_refused(request, fallback, wants_json, 400, " ".join(error.messages))
+    done = _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.name}
+    if wants_json:
+        return JsonResponse({"message": done, "version": moved.version, "stage": stage.pk,
+                             "columns": _column_numbers(request, moved.pipeline)})
+    messages.success(request, done)
     return back_to(request, fallback)
+
+
+def _move_refused(request: HttpRequest, fallback: str, wants_json: bool, status: int, message: str) -> HttpResponse:
+    if wants_json:
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return back_to(request, fallback)
+
+
+def _column_numbers(request: HttpRequest, pipeline: Pipeline) -> list[dict[str, object]]:
+    """Each column's count and totals as the board shows them, for the script to update in place."""
+    columns = selectors.deal_board(pipeline=pipeline, user=request.user, scope=_board_scope(request),
+                                   cards_per_stage=0)
+    base = settings.CRM_CURRENCY
+    return [{"stage": column.stage.pk, "count": column.count,
+             "count_text": ngettext("%(counter)s deal", "%(counter)s deals", column.count) % {
+                 "counter": column.count},
+             "total": amount(column.total_base, base), "weighted": amount(column.weighted_base, base)}
+            for column in columns]
 
 
 @login_required

@@ -209,3 +209,44 @@ def test_support_staff_cannot_quick_add(client, support_user, stages, contact):
                                                            "contact": contact.pk, "amount": "1"})
     assert response.status_code == 403
     assert not Deal.objects.exists()
+
+
+def move_json(client, deal, stage, version):
+    return client.post(reverse("crm:deal_move", args=[deal.pk]), {"stage": stage.pk, "version": version},
+                       HTTP_ACCEPT="application/json")
+
+
+def test_a_move_asked_for_json_answers_the_new_version_and_column_numbers(client, sales_user, stages, contact):
+    deal = DealFactory(pipeline_stage=stages[0], contact=contact, owner=sales_user, amount=Decimal("100.00"))
+    client.force_login(sales_user)
+    response = move_json(client, deal, stages[2], deal.version)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["stage"], body["version"]) == (stages[2].pk, deal.version + 1)
+    numbers = {column["stage"]: column for column in body["columns"]}
+    assert (numbers[stages[0].pk]["count"], numbers[stages[2].pk]["count"]) == (0, 1)
+    assert "80.00" in numbers[stages[2].pk]["weighted"]  # 100.00 × 0.8
+    deal.refresh_from_db()
+    assert deal.stage == stages[2]
+
+
+def test_a_refused_json_move_says_why(client, sales_user, stages, contact):
+    deal = DealFactory(pipeline_stage=stages[0], contact=contact, owner=sales_user)
+    client.force_login(sales_user)
+    stale = move_json(client, deal, stages[1], deal.version - 1)
+    assert stale.status_code == 409
+    assert stale.json()["error"]
+    someone_elses = DealFactory(pipeline_stage=stages[0], contact=contact, owner=UserFactory(role=Role.SALES))
+    refused = move_json(client, someone_elses, stages[1], someone_elses.version)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "Only the owner or a manager can move this deal."
+    deal.refresh_from_db()
+    assert deal.stage == stages[0]
+
+
+def test_a_card_the_user_cannot_move_says_why(client, sales_user, stages, contact):
+    other = DealFactory(pipeline_stage=stages[0], contact=contact, owner=UserFactory(role=Role.SALES))
+    client.force_login(sales_user)
+    page = client.get(board_url(stages[0].pipeline_id), {"scope": "all"}).content.decode()
+    assert f'aria-describedby="locked-{other.pk}"' in page
+    assert f'id="locked-{other.pk}">Only the owner or a manager can move this deal.' in page
