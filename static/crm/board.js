@@ -51,7 +51,7 @@
       return response.json().then(function (data) { return {ok: response.ok, data: data}; });
     }).then(function (result) {
       card.classList.remove("moving");
-      if (!result.ok) { throw new Error(result.data.error || ""); }
+      if (!result.ok) { throw {refusal: result.data.error}; }
       select.value = stageId;
       form.querySelector("input[name='version']").value = result.data.version;
       updateColumns(board, result.data.columns);
@@ -59,7 +59,8 @@
     }).catch(function (error) {
       card.classList.remove("moving");
       home.insertBefore(card, next);
-      announce(board, error.message || card.dataset.moveFailed || "", true);
+      // The server's reason when it gave one; the page's own words for a network or server failure.
+      announce(board, (error && error.refusal) || board.dataset.moveFailed, true);
     });
   }
 
