@@ -170,8 +170,9 @@ class DealForm(VersionedForm):
     class Meta:
         model = Deal
         fields = ["title", "pipeline_stage", "contact", "company", "owner", "amount", "currency", "exchange_rate",
-                  "kind", "campaign"]
-        widgets = {"contact": picker("contacts"), "company": picker("companies"), "campaign": picker("campaigns"),
+                  "kind", "campaign", "expected_close_date"]
+        widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "contact": picker("contacts"), "company": picker("companies"), "campaign": picker("campaigns"),
                    "owner": picker("users", roles=OWNER_ROLES)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -438,3 +439,32 @@ class BulkChangeForm(forms.Form):
         if not cleaned.get("owner") and not (cleaned.get("add_tag") or "").strip():
             raise ValidationError(_("Choose a new owner or a tag to add."))
         return cleaned
+
+
+class StageSettingsForm(forms.ModelForm):
+    """One stage's row on the pipeline settings page."""
+
+    class Meta:
+        model = Stage
+        fields = ["name", "position", "probability", "idle_days"]
+
+    def clean_probability(self) -> Any:
+        probability = self.cleaned_data["probability"]
+        if probability is not None and not 0 <= probability <= 1:
+            raise ValidationError(_("Probability must be between 0 and 1."))
+        return probability
+
+    def service_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+StageSettingsFormSet = forms.modelformset_factory(Stage, form=StageSettingsForm, extra=0, can_delete=False)
+
+
+class QuickDealForm(forms.Form):
+    """The quick-add card at the head of a board column: a title, a contact and an amount, in that stage."""
+
+    stage = forms.ModelChoiceField(queryset=Stage.objects.all(), widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    contact = forms.ModelChoiceField(queryset=Contact.objects.all(), label=_("Contact"), widget=picker("contacts"))
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=16, decimal_places=2)

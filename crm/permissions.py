@@ -59,6 +59,11 @@ def can_edit_deal(user: object, deal: object) -> bool:
     return role == Role.SALES and getattr(deal, "owner_id", None) == getattr(user, "pk", None)
 
 
+def can_edit_pipelines(user: object) -> bool:
+    """Stage names, order, win probabilities and idle days: managers and admins, on the pipeline settings page."""
+    return role_of(user) in REASSIGNING_ROLES
+
+
 def can_reassign(user: object) -> bool:
     """Change the owner of a contact, company or deal to someone else."""
     return role_of(user) in REASSIGNING_ROLES

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from django.db.models import Case, Count, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, When, Window
@@ -19,6 +19,7 @@ from crm.merging import merge_fields, merge_relations, related_counts, relation_
 from crm.models import (
     Activity,
     ActivityKind,
+    BoardScope,
     Campaign,
     Company,
     Contact,
@@ -297,34 +298,53 @@ class BoardColumn:
     count: int
     total_base: Decimal
     cards: list[Deal]
+    weighted_base: Decimal = Decimal("0")
+    quick_form: Any = None  # the page's quick-add form for this stage, when the user may add deals
 
     @property
     def hidden(self) -> int:
         return self.count - len(self.cards)
 
 
-def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
-               now: datetime | None = None) -> list[BoardColumn]:
-    """The open deals of a pipeline by stage: each column's count and base-currency total over all its deals,
-    and the `cards_per_stage` most recently updated cards. Four queries whatever the number of deals: the
-    cards are ranked on the deals table alone, and only the chosen ones are joined to their contact,
-    company, owner and stage entry (joining all open deals first took seconds at a million deals).
+def board_scope_deals(deals: QuerySet[Deal], *, user: User, scope: str) -> QuerySet[Deal]:
+    """Narrow deals to the user's own, their team's (their own when they have no team), or leave them all."""
+    if scope == BoardScope.MINE:
+        return deals.filter(owner=user)
+    if scope == BoardScope.TEAM:
+        return deals.filter(owner__team=user.team_id) if user.team_id else deals.filter(owner=user)
+    return deals
 
-    A card's `stage_entered_at` is when it entered its stage; `is_idle` flags it past the stage's idle_days.
+
+def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
+               now: datetime | None = None, scope: str = BoardScope.EVERYONE) -> list[BoardColumn]:
+    """The open deals of a pipeline by stage (narrowed to `scope`): each column's count, base-currency total
+    and weighted total (base amount × the stage's win probability) over all its deals, and the
+    `cards_per_stage` most recently updated cards. Four queries whatever the number of deals: the
+    cards are ranked on the deals table alone, and only the chosen ones are joined to their contact,
+    company, owner, stage entry and next open task (joining all open deals first took seconds at a million).
+
+    A card's `stage_entered_at` is when it entered its stage; `is_idle` flags it past the stage's idle_days;
+    `next_task_subject` / `next_task_due_at` name its open task due first (undated tasks last).
     """
     now = now or timezone.now()
     stages = list(pipeline.stages.all())
-    open_deals = deals_visible_to(user).filter(pipeline=pipeline, status=DealStatus.OPEN)
+    open_deals = board_scope_deals(deals_visible_to(user).filter(pipeline=pipeline, status=DealStatus.OPEN),
+                                   user=user, scope=scope)
     totals = {row["stage_id"]: row for row in open_deals.order_by().values("stage_id")
               .annotate(count=Count("id"), total=Sum("amount_base"))}
+    probability = {stage.pk: stage.probability for stage in stages}
     entered = (DealStageEntry.objects.filter(deal=OuterRef("pk"), exited_at__isnull=True)
                .order_by("-entered_at", "-id").values("entered_at")[:1])
+    next_task = (Activity.objects.filter(deal=OuterRef("pk"), kind=ActivityKind.TASK, done_at__isnull=True)
+                 .order_by(F("due_at").asc(nulls_last=True), "id"))
     chosen = [row["id"] for row in open_deals.order_by()
               .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
                                     order_by=[F("updated_at").desc(), F("id").desc()]))
               .filter(rank__lte=cards_per_stage).values("id")]
     cards = (Deal.objects.filter(pk__in=chosen).select_related("contact", "company", "owner")
-             .annotate(stage_entered_at=Subquery(entered))
+             .annotate(stage_entered_at=Subquery(entered),
+                       next_task_subject=Subquery(next_task.values("subject")[:1]),
+                       next_task_due_at=Subquery(next_task.values("due_at")[:1]))
              .order_by("stage_id", "-updated_at", "-id"))
     by_stage: dict[int, list[Deal]] = {stage.pk: [] for stage in stages}
     idle_after = {stage.pk: stage.idle_days for stage in stages}
@@ -333,10 +353,14 @@ def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
         card.is_idle = bool(days is not None and card.stage_entered_at
                             and now - card.stage_entered_at > timedelta(days=days))
         by_stage.setdefault(card.stage_id, []).append(card)
-    return [BoardColumn(stage=stage, count=totals.get(stage.pk, {}).get("count", 0),
-                        total_base=totals.get(stage.pk, {}).get("total") or Decimal("0"),
-                        cards=by_stage[stage.pk])
-            for stage in stages]
+    columns = []
+    for stage in stages:
+        total = totals.get(stage.pk, {}).get("total") or Decimal("0")
+        columns.append(BoardColumn(stage=stage, count=totals.get(stage.pk, {}).get("count", 0), total_base=total,
+                                   cards=by_stage[stage.pk],
+                                   weighted_base=(total * probability[stage.pk]).quantize(Decimal("0.01"),
+                                                                                     ROUND_HALF_UP)))
+    return columns
 
 
 # Search across the areas a user may read

@@ -25,6 +25,7 @@ from crm.merging import merge_records
 from crm.models import (
     Activity,
     ActivityKind,
+    BoardScope,
     Campaign,
     CampaignChannel,
     CampaignSpend,
@@ -38,6 +39,7 @@ from crm.models import (
     EmailDirection,
     EmailTemplate,
     LostReason,
+    Pipeline,
     Role,
     Stage,
     Team,
@@ -49,7 +51,8 @@ from crm.normalize import contact_normalized_fields, normalize_domain, normalize
 from crm.permissions import can_edit_customers, can_edit_deal, can_reassign
 
 DEAL_EDITABLE_FIELDS = frozenset(
-    {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign"}
+    {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign",
+     "expected_close_date"}
 )
 
 
@@ -104,6 +107,7 @@ def deal_create(
     created_at: datetime | None = None,
     external_id: str | None = None,
     tags: Iterable[str] | None = None,
+    expected_close_date: date | None = None,
 ) -> Deal:
     """Create an open deal in `pipeline_stage` and record its first stage entry at `created_at`."""
     created_at = created_at or timezone.now()
@@ -112,6 +116,7 @@ def deal_create(
         external_id=external_id, title=title, pipeline=pipeline_stage.pipeline, stage=pipeline_stage,
         contact=contact, company=company, owner=owner, amount=amount, currency=currency,
         exchange_rate=exchange_rate, kind=kind, campaign=campaign, created_at=created_at,
+        expected_close_date=expected_close_date,
     )
     deal.amount_base = base_amount(amount, currency, exchange_rate) if amount is not None else None
     _full_clean(deal)
@@ -257,6 +262,21 @@ def stage_set_probability(*, stage: Stage, probability: Decimal) -> Stage:
     _full_clean(stage)
     stage.save(update_fields=["probability"])
     dirtying.mark("stages", Stage.objects.filter(pk=stage.pk))
+    return stage
+
+
+@transaction.atomic
+def stage_update(*, stage: Stage, name: str, position: int, probability: Decimal,
+                 idle_days: int | None) -> Stage:
+    """Rename, reorder or re-tune a stage; a changed probability re-weights its history as
+    `stage_set_probability` does."""
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)  # the stored values, not a form's copy
+    reweigh = probability != stage.probability
+    stage.name, stage.position, stage.idle_days = name, position, idle_days
+    _full_clean(stage)
+    stage.save(update_fields=["name", "position", "idle_days"])
+    if reweigh:
+        stage_set_probability(stage=stage, probability=probability)
     return stage
 
 
@@ -650,6 +670,25 @@ def user_set_language(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+    return user
+
+
+def user_set_board_preference(*, user: User, scope: str | None = None, pipeline: Pipeline | None = None) -> User:
+    """Remember whose deals and which pipeline the user last chose on the board, so it opens there again.
+
+    The board calls this on every visit: an unchanged preference costs no query (not even a savepoint)."""
+    changed = []
+    if scope is not None and scope != user.board_scope:
+        if scope not in BoardScope.values:
+            raise ValidationError({"scope": _("Choose my deals, my team or everyone.")})
+        user.board_scope = scope
+        changed.append("board_scope")
+    if pipeline is not None and pipeline.pk != user.board_pipeline_id:
+        user.board_pipeline = pipeline
+        changed.append("board_pipeline")
+    if changed:
+        with transaction.atomic():
+            user.save(update_fields=changed)
     return user
 
 

@@ -502,26 +502,28 @@ def _deal_create_admin(w: World) -> None:
     ok(w.client.post(admin_url(Deal, "add"), {
         "title": "New deal", "initial_stage": w.stages[1].pk, "contact": w.contact.pk, "company": w.company.pk,
         "owner": w.boss.pk, "kind": "new", "campaign": w.campaign.pk, "amount": "500.00", "currency": "USD",
-        "exchange_rate": "", **split(NOW, "created_at"), "external_id": ""}), 302)
+        "exchange_rate": "", "expected_close_date": "2026-04-30", **split(NOW, "created_at"),
+        "external_id": ""}), 302)
 
 
 def _deal_create_api(w: World) -> None:
     ok(w.api.post("/api/deals/", {
         "title": "New deal", "stage": w.stages[1].pk, "contact": w.contact.pk, "company": w.company.pk,
-        "owner": w.boss.pk, "kind": "new", "campaign": w.campaign.pk, "amount": "500.00", "currency": "USD"},
-        format="json"), 201)
+        "owner": w.boss.pk, "kind": "new", "campaign": w.campaign.pk, "amount": "500.00", "currency": "USD",
+        "expected_close_date": "2026-04-30"}, format="json"), 201)
 
 
 def _deal_create_page(w: World) -> None:
     ok(w.client.post(reverse("crm:deal_create"), {
         "title": "New deal", "pipeline_stage": w.stages[1].pk, "contact": w.contact.pk, "company": w.company.pk,
         "owner": w.boss.pk, "amount": "500.00", "currency": "USD", "exchange_rate": "", "kind": "new",
-        "campaign": w.campaign.pk}), 302)
+        "campaign": w.campaign.pk, "expected_close_date": "2026-04-30"}), 302)
 
 
 def _deal_create_import(w: World) -> None:
     run_import(deal_record(external_id="d-3", title="New deal", amount="500.00", campaign="cmp-1",
-                           created_at=ts(NOW), stage_history=[{"stage": "st-2", "entered_at": ts(NOW)}]))
+                           created_at=ts(NOW), stage_history=[{"stage": "st-2", "entered_at": ts(NOW)}],
+                           expected_close_date="2026-04-30"))
 
 
 def _new_deal(w: World, before: dict | None) -> dict[str, Any]:
@@ -529,7 +531,7 @@ def _new_deal(w: World, before: dict | None) -> dict[str, Any]:
             "contact_id": w.contact.pk, "company_id": w.company.pk, "owner_id": w.boss.pk,
             "amount": Decimal("500.00"), "currency": "USD", "exchange_rate": None, "amount_base": Decimal("500.00"),
             "kind": "new", "campaign_id": w.campaign.pk, "status": "open", "created_at": NOW, "closed_at": None,
-            "lost_reason_id": None, "lost_note": "", "version": 1}
+            "lost_reason_id": None, "lost_note": "", "expected_close_date": date(2026, 4, 30), "version": 1}
 
 
 CHANGES["deal_create"] = Change(

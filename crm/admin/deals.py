@@ -45,7 +45,7 @@ class DealAddForm(forms.ModelForm):
     class Meta:
         model = Deal
         fields = ("title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind",
-                  "campaign", "created_at", "external_id")
+                  "campaign", "expected_close_date", "created_at", "external_id")
 
 
 class DealActionForm(ActionForm):
@@ -105,13 +105,14 @@ class DealAdmin(ServiceAdmin):
     actions = ["mark_won", "mark_lost", "move_to_stage", "reopen"]
     add_form = DealAddForm
     add_fieldsets = (
-        (None, {"fields": ("title", "initial_stage", "contact", "company", "owner", "kind", "campaign")}),
+        (None, {"fields": ("title", "initial_stage", "contact", "company", "owner", "kind", "campaign",
+                           "expected_close_date")}),
         (_("Amount"), {"fields": ("amount", "currency", "exchange_rate")}),
         (None, {"fields": ("created_at", "external_id")}),
     )
     fieldsets = (
         (None, {"fields": ("title", "pipeline", "stage", "status", "contact", "company", "owner", "kind",
-                           "campaign")}),
+                           "campaign", "expected_close_date")}),
         (_("Amount"), {"fields": ("amount", "currency", "exchange_rate", "amount_base")}),
         (_("Closing"), {"fields": ("closed_at", "lost_reason", "lost_note")}),
         (None, {"fields": ("created_at", "updated_at", "external_id")}),
@@ -149,7 +150,7 @@ class DealAdmin(ServiceAdmin):
             title=obj.title, pipeline_stage=form.cleaned_data["initial_stage"], contact=obj.contact,
             owner=obj.owner, amount=obj.amount, company=obj.company, currency=obj.currency,
             exchange_rate=obj.exchange_rate, kind=obj.kind, campaign=obj.campaign, created_at=obj.created_at,
-            external_id=obj.external_id,
+            external_id=obj.external_id, expected_close_date=obj.expected_close_date,
         )
         adopt_saved(obj, deal)
 

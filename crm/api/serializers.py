@@ -174,7 +174,7 @@ class DealSerializer(serializers.ModelSerializer):
         model = Deal
         fields = ["id", "external_id", "title", "pipeline", "stage", "contact", "company", "owner", "amount",
                   "currency", "exchange_rate", "amount_base", "kind", "campaign", "status", "created_at",
-                  "closed_at", "lost_reason", "lost_note", "tags", "updated_at", "version"]
+                  "closed_at", "lost_reason", "lost_note", "tags", "expected_close_date", "updated_at", "version"]
 
 
 class DealFieldsSerializer(serializers.Serializer):
@@ -190,6 +190,8 @@ class DealFieldsSerializer(serializers.Serializer):
                                              allow_null=True)
     kind = serializers.ChoiceField(choices=DealKind.choices, required=False)
     campaign = record_field(Campaign.objects.all(), required=False, allow_null=True)
+    expected_close_date = serializers.DateField(required=False, allow_null=True,
+                                                help_text=_("When the rep expects the deal to close."))
 
 
 class DealCreateSerializer(DealFieldsSerializer):

@@ -22,13 +22,14 @@ from crm.models.customers import ChurnFields, Company, CompanySize, Contact, His
 from crm.models.deals import Deal, DealKind, DealStageEntry, DealStatus, HistoricalDeal, base_amount
 from crm.models.email_templates import EmailTemplate
 from crm.models.merges import MergeKind, MergeRecord
-from crm.models.people import Language, Role, Team, User
+from crm.models.people import BoardScope, Language, Role, Team, User
 from crm.models.pipelines import LostReason, Pipeline, Stage
 from crm.models.tags import Tag
 
 __all__ = [
     "Activity",
     "ActivityKind",
+    "BoardScope",
     "Campaign",
     "CampaignChannel",
     "CampaignSpend",

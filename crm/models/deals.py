@@ -72,6 +72,8 @@ class Deal(VersionedModel):
     lost_reason = models.ForeignKey(LostReason, verbose_name=_("lost reason"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="deals")
     lost_note = models.TextField(_("lost note"), blank=True)
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True,
+                                           help_text=_("When the rep expects the deal to close."))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["version", "updated_at", "amount_base"])
 

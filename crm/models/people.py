@@ -31,6 +31,14 @@ class Team(models.Model):
         return self.name
 
 
+class BoardScope(models.TextChoices):
+    """Whose open deals the deal board shows."""
+
+    MINE = "mine", _("My deals")
+    TEAM = "team", _("My team")
+    EVERYONE = "all", _("Everyone")
+
+
 class User(AbstractUser):
     """A member of staff. The role decides what they may see and do (mirrored as a Django group)."""
 
@@ -40,6 +48,10 @@ class User(AbstractUser):
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # The deal board opens where the user left it: empty means "not chosen yet" (the role's default).
+    board_scope = models.CharField(_("board shows"), max_length=4, choices=BoardScope.choices, blank=True)
+    board_pipeline = models.ForeignKey("crm.Pipeline", verbose_name=_("last board pipeline"), null=True,
+                                       blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["username"]

@@ -4,14 +4,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.concurrency import StaleEditError
 from core.ids import parse_record_id
+from core.permissions import role_of
+from core.templatetags.amounts import amount
 from crm import selectors, services
 from crm.filters import DealFilter
 from crm.forms import (
@@ -22,10 +25,19 @@ from crm.forms import (
     DealLoseForm,
     DealMoveForm,
     DealWinForm,
+    QuickDealForm,
+    StageSettingsFormSet,
     add_service_error,
 )
-from crm.models import Contact, Deal, Pipeline
-from crm.permissions import can_create_deal, can_edit_deal, can_email_contacts, can_read_deals, can_reassign
+from crm.models import BoardScope, Contact, Deal, Pipeline, Role, Stage
+from crm.permissions import (
+    can_create_deal,
+    can_edit_deal,
+    can_edit_pipelines,
+    can_email_contacts,
+    can_read_deals,
+    can_reassign,
+)
 from crm.views.common import (
     back_to,
     columns_csv_response,
@@ -66,7 +78,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 def deal_board_default(request: HttpRequest) -> HttpResponse:
     """The board of the first pipeline (the menu's Board link)."""
     require(can_read_deals(request.user))
-    pipeline = Pipeline.objects.order_by("name", "id").first()
+    pipeline = request.user.board_pipeline or Pipeline.objects.order_by("name", "id").first()
     if pipeline is None:
         messages.info(request, _("There is no pipeline yet: an admin creates pipelines and their stages."))
         return redirect("crm:deal_list")
@@ -77,15 +89,80 @@ def deal_board_default(request: HttpRequest) -> HttpResponse:
 def deal_board(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     require(can_read_deals(request.user))
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
-    columns = selectors.deal_board(pipeline=pipeline, user=request.user)
+    scope = _board_scope(request)
+    chosen_scope = scope if request.GET.get("scope") == scope else None
+    services.user_set_board_preference(user=request.user, scope=chosen_scope, pipeline=pipeline)
+    columns = selectors.deal_board(pipeline=pipeline, user=request.user, scope=scope)
+    may_create = can_create_deal(request.user)
     for column in columns:
         for card in column.cards:
             card.can_edit = can_edit_deal(request.user, card)
+        if may_create:
+            column.quick_form = QuickDealForm(initial={"stage": column.stage.pk},
+                                              auto_id=f"quick-{column.stage.pk}-%s")
     return render(request, "crm/deal_board.html", {
         "pipeline": pipeline, "pipelines": Pipeline.objects.order_by("name", "id"), "columns": columns,
         "stages": [column.stage for column in columns], "base_currency": settings.CRM_CURRENCY,
+        "scope": scope, "scopes": BoardScope.choices, "can_edit_pipelines": can_edit_pipelines(request.user),
         "nav_current": "board",
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pipeline_settings(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    """Managers tune stage names, order, win probabilities and idle days without the admin."""
+    require(can_edit_pipelines(request.user))
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    formset = StageSettingsFormSet(request.POST or None, queryset=pipeline.stages.order_by("position", "id"))
+    if request.method == "POST" and formset.is_valid():
+        try:
+            for form in formset.forms:
+                if form.has_changed():
+                    services.stage_update(stage=form.instance, **form.service_values())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Pipeline %s saved.") % pipeline)
+            return redirect("crm:pipeline_settings", pipeline_id=pipeline.pk)
+    return render(request, "crm/pipeline_settings.html", {"pipeline": pipeline, "formset": formset,
+                                                          "nav_current": "board"})
+
+
+@login_required
+@require_POST
+def deal_quick_add(request: HttpRequest) -> HttpResponse:
+    """A deal from a board column's quick-add card, owned by whoever adds it, back on the board."""
+    require(can_create_deal(request.user))
+    form = QuickDealForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        stage = Stage.objects.filter(pk=parse_record_id(request.POST.get("stage"))).first()
+        if stage is None:
+            return redirect("crm:deal_board_default")
+        return redirect("crm:deal_board", pipeline_id=stage.pipeline_id)
+    data = form.cleaned_data
+    try:
+        deal = services.deal_create(title=data["title"], pipeline_stage=data["stage"], contact=data["contact"],
+                                    company=data["contact"].company, owner=request.user, amount=data["amount"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Deal %s created.") % deal)
+    return redirect("crm:deal_board", pipeline_id=data["stage"].pipeline_id)
+
+
+def _board_scope(request: HttpRequest) -> str:
+    """The scope asked for, else the one the user last chose, else their role's: sales staff work their
+    own deals, managers and admins look at everyone's."""
+    asked = request.GET.get("scope")
+    if asked in BoardScope.values:
+        return asked
+    if request.user.board_scope:
+        return request.user.board_scope
+    return BoardScope.MINE if role_of(request.user) == Role.SALES else BoardScope.EVERYONE
 
 
 def _deal_page(request: HttpRequest, deal: Deal, *, activity_form: ActivityForm | None = None,
@@ -177,24 +254,53 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move a deal to another stage (a board card's drop or its Move button); refusals come back as messages."""
+    """Move a deal to another stage (a board card's drop or its Move button); refusals come back as messages.
+
+    The board's script asks for JSON (Accept: application/json) to move the card in place: the same checks
+    and service, answered with the deal's new version and every column's count and totals, or 400/403/409
+    with the message to show."""
     deal = _get_deal(pk)
-    require(can_edit_deal(request.user, deal))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not can_edit_deal(request.user, deal):
+        if wants_json:
+            return JsonResponse({"error": _("Only the owner or a manager can move this deal.")}, status=403)
+        require(False)
     fallback = reverse("crm:deal_board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a stage to move “%s” to.") % deal)
-        return back_to(request, fallback)
+        return _move_refused(request, fallback, wants_json, 400, _("Choose a stage to move “%s” to.") % deal)
     stage = form.cleaned_data["stage"]
     try:
-        services.deal_move_stage(deal=deal, stage=stage, expected_version=form.cleaned_data["version"])
+        moved = services.deal_move_stage(deal=deal, stage=stage, expected_version=form.cleaned_data["version"])
     except StaleEditError as error:
-        messages.error(request, str(error))
+        return _move_refused(request, fallback, wants_json, 409, str(error))
     except ValidationError as error:
-        error_messages(request, error)
-    else:
-        messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.name})
+        return _move_refused(request, fallback, wants_json, 400, " ".join(error.messages))
+    done = _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.name}
+    if wants_json:
+        return JsonResponse({"message": done, "version": moved.version, "stage": stage.pk,
+                             "columns": _column_numbers(request, moved.pipeline)})
+    messages.success(request, done)
     return back_to(request, fallback)
+
+
+def _move_refused(request: HttpRequest, fallback: str, wants_json: bool, status: int, message: str) -> HttpResponse:
+    if wants_json:
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return back_to(request, fallback)
+
+
+def _column_numbers(request: HttpRequest, pipeline: Pipeline) -> list[dict[str, object]]:
+    """Each column's count and totals as the board shows them, for the script to update in place."""
+    columns = selectors.deal_board(pipeline=pipeline, user=request.user, scope=_board_scope(request),
+                                   cards_per_stage=0)
+    base = settings.CRM_CURRENCY
+    return [{"stage": column.stage.pk, "count": column.count,
+             "count_text": ngettext("%(counter)s deal", "%(counter)s deals", column.count) % {
+                 "counter": column.count},
+             "total": amount(column.total_base, base), "weighted": amount(column.weighted_base, base)}
+            for column in columns]
 
 
 @login_required

@@ -56,6 +56,8 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
         )
     entries = _stage_history(importer, record, pipeline_id, created_at, closed_at)
     lost_reason = f.text(record, "lost_reason", 200)
+    close_value = record.get("expected_close_date")
+    expected_close = None if close_value is None else f.date_value(close_value, "expected_close_date")
     item = _Item(
         line,
         ext,
@@ -78,6 +80,7 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
             "lost_reason_id": importer.lost_reason_id(lost_reason)
             if status == LOST and lost_reason
             else None,
+            "expected_close_date": expected_close,
             "entries": entries,
         },
     )
@@ -200,6 +203,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
             "created_at",
             "closed_at",
             "lost_reason_id",
+            "expected_close_date",
             "updated_at",
             "version",
         ],
@@ -231,9 +235,11 @@ def export(keys: KeyMaps) -> Section:
                                    for e in history[r["pk"]]],
                  "status": r["status"], "closed_at": _ts(r["closed_at"]),
                  "lost_reason": keys.lost_reasons.get(r["lost_reason_id"], ""),
-                 **tags_entry(tags, r["pk"])} for r in rows]
+                 "expected_close_date": r["expected_close_date"].isoformat() if r["expected_close_date"] else None,
+                 **tags_entry(tags, r["pk"])}
+                for r in rows]
 
     fields = ("external_id", "title", "pipeline_id", "contact_id", "contact__external_id", "company_id",
               "company__external_id", "owner_id", "amount", "currency", "exchange_rate", "kind", "campaign_id",
-              "created_at", "status", "closed_at", "lost_reason_id")
+              "created_at", "status", "closed_at", "lost_reason_id", "expected_close_date")
     return Section(Deal.objects.all(), fields, build)

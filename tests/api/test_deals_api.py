@@ -30,6 +30,20 @@ def test_create_then_read_by_id_and_by_external_id(sales, sales_user, stages, co
     assert sales.get("/api/deals/ext:nope/").status_code == 404
 
 
+def test_expected_close_date_is_set_changed_and_checked(sales, stages, contact):
+    body = {"title": "Dated", "stage": stages[0].pk, "contact": contact.pk, "amount": "10",
+            "expected_close_date": "2026-05-31"}
+    deal = sales.post("/api/deals/", body, format="json").json()
+    assert deal["expected_close_date"] == "2026-05-31"
+    changed = sales.patch(f"/api/deals/{deal['id']}/", {"expected_close_date": None, "version": deal["version"]},
+                          format="json")
+    assert changed.status_code == 200
+    assert changed.json()["expected_close_date"] is None
+    bad = sales.patch(f"/api/deals/{deal['id']}/", {"expected_close_date": "soon"}, format="json")
+    assert bad.status_code == 400
+    assert "expected_close_date" in str(bad.json())
+
+
 def test_move_win_reopen_and_lose(sales, deal, stages):
     moved = sales.post(f"/api/deals/{deal.pk}/move/", {"stage": stages[1].pk}, format="json")
     assert moved.status_code == 200

@@ -336,10 +336,16 @@ def test_the_export_keeps_every_value_of_the_sample(tmp_path: Path):
             return Decimal(value)
         return value
 
+    def with_optional_fields(record: dict[str, Any]) -> dict[str, Any]:
+        if record.get("type") == "deal":
+            record.setdefault("expected_close_date", None)  # optional: left out means not set
+        return record
+
     run_import(SAMPLE)
     exported = run_export(tmp_path / "out.jsonl").decode().splitlines()
     original = SAMPLE.read_text(encoding="utf-8").splitlines()
-    assert [normal(json.loads(line)) for line in exported] == [normal(json.loads(line)) for line in original]
+    assert [normal(json.loads(line)) for line in exported] == [
+        normal(with_optional_fields(json.loads(line))) for line in original]
 
 
 # -- derived fields --------------------------------------------------------------------------------
@@ -448,6 +454,20 @@ def test_a_lost_deal_gets_its_lost_reason_by_name(tmp_path: Path):
     assert deal.amount_base is None  # a foreign deal without a rate has no base amount yet
     run_import(write_lines(tmp_path, records))
     assert LostReason.objects.count() == 1
+
+
+def test_a_deal_expected_close_date_imports_exports_and_is_checked(tmp_path: Path):
+    records = base_records()
+    records[8]["expected_close_date"] = "2026-03-31"
+    run_import(write_lines(tmp_path, records))
+    assert Deal.objects.get(external_id="d-1").expected_close_date == date(2026, 3, 31)
+    exported = [json.loads(line) for line in run_export(tmp_path / "out.jsonl").decode().splitlines()]
+    assert [r["expected_close_date"] for r in exported if r["type"] == "deal"] == ["2026-03-31"]
+
+    records[8]["expected_close_date"] = "31/03/2026"
+    with pytest.raises(CommandError, match="expected_close_date"):
+        run_import(write_lines(tmp_path, records))
+    assert Deal.objects.get(external_id="d-1").expected_close_date == date(2026, 3, 31)
 
 
 # -- updates ---------------------------------------------------------------------------------------

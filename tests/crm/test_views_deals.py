@@ -78,6 +78,7 @@ def test_board_flags_deals_idle_longer_than_the_stage_allows(client, sales_user,
 def test_board_query_count_does_not_grow_with_deals(client, sales_user, stages, contact,
                                                     django_assert_max_num_queries):
     client.force_login(sales_user)
+    client.get(board_url(stages[0].pipeline_id), {"scope": "all"})  # the first visit remembers the choice
     DealFactory(pipeline_stage=stages[0], contact=contact, owner=sales_user)
     with django_assert_max_num_queries(9):
         client.get(board_url(stages[0].pipeline_id))
@@ -214,6 +215,28 @@ def test_create_deal_from_the_form(client, sales_user, stages, contact, company)
     assert (deal.stage, deal.owner, deal.currency, deal.amount_base) == (stages[1], sales_user, "USD",
                                                                           Decimal("2500.00"))
     assert deal.stage_entries.get().stage == stages[1]
+
+
+def test_expected_close_date_from_the_form_shows_on_the_deal_page_and_the_card(client, sales_user, stages,
+                                                                               contact):
+    client.force_login(sales_user)
+    client.post(reverse("crm:deal_create"), {
+        "title": "Dated", "pipeline_stage": stages[0].pk, "contact": contact.pk, "amount": "100",
+        "currency": "usd", "kind": "new", "expected_close_date": "2026-06-30"})
+    deal = Deal.objects.get(title="Dated")
+    assert deal.expected_close_date.isoformat() == "2026-06-30"
+    assert '<time datetime="2026-06-30">' in client.get(reverse("crm:deal_detail", args=[deal.pk])).content.decode()
+    assert '<time datetime="2026-06-30">' in client.get(board_url(stages[0].pipeline_id)).content.decode()
+
+
+def test_a_bad_expected_close_date_is_a_field_error(client, sales_user, stages, contact):
+    client.force_login(sales_user)
+    response = client.post(reverse("crm:deal_create"), {
+        "title": "Dated", "pipeline_stage": stages[0].pk, "contact": contact.pk, "amount": "100",
+        "currency": "usd", "kind": "new", "expected_close_date": "2026-02-30"})
+    assert response.status_code == 200
+    assert "expected_close_date" in response.context["form"].errors
+    assert not Deal.objects.exists()
 
 
 def test_bad_deal_input_shows_field_errors(client, sales_user, stages, contact):
