@@ -1,6 +1,7 @@
-"""Rotting is on by default: stages that flag no idle deals yet flag them after 14 days in the stage."""
+"""Rotting is on by default: new stages flag idle deals after 14 days in the stage, and stages that flag none
+yet do so too."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 DEFAULT_IDLE_DAYS = 14
 
@@ -15,4 +16,12 @@ class Migration(migrations.Migration):
     ]
 
     # Going back leaves the days: a stage set to 14 on purpose cannot be told from one set here.
-    operations = [migrations.RunPython(set_default_idle_days, migrations.RunPython.noop)]
+    operations = [
+        migrations.AlterField(
+            model_name="stage", name="idle_days",
+            field=models.PositiveIntegerField(
+                blank=True, default=DEFAULT_IDLE_DAYS, null=True, verbose_name="idle after days",
+                help_text="Deals longer than this in the stage are flagged on the board."),
+        ),
+        migrations.RunPython(set_default_idle_days, migrations.RunPython.noop),
+    ]

@@ -22,6 +22,11 @@ class Pipeline(models.Model):
         return self.name
 
 
+# Rotting is on by default: a deal two weeks in one stage without moving is flagged on the board (managers
+# change it per stage on the pipeline settings page; empty turns the flag off for that stage).
+DEFAULT_IDLE_DAYS = 14
+
+
 class Stage(models.Model):
     """A step of a pipeline with the probability that a deal in it is won."""
 
@@ -32,7 +37,7 @@ class Stage(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     probability = models.DecimalField(_("win probability"), max_digits=5, decimal_places=4, default=Decimal("0"))
     idle_days = models.PositiveIntegerField(
-        _("idle after days"), null=True, blank=True,
+        _("idle after days"), null=True, blank=True, default=DEFAULT_IDLE_DAYS,
         help_text=_("Deals longer than this in the stage are flagged on the board."),
     )
 

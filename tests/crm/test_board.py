@@ -126,6 +126,19 @@ def test_the_data_migration_turns_rotting_on_for_stages_without_idle_days(client
     assert [(card.pk, card.is_idle) for card in cards] == [(deal.pk, True)]
 
 
+def test_a_new_stage_flags_idle_deals_after_two_weeks_whichever_way_it_is_made(tmp_path):
+    from django.core.management import call_command
+
+    from crm.models import Stage
+
+    assert Stage.objects.create(pipeline=PipelineFactory(), name="Made by hand").idle_days == 14
+    dataset = tmp_path / "pipeline.jsonl"
+    dataset.write_text('{"type": "pipeline", "external_id": "p-9", "name": "Renewals", "stages": '
+                       '[{"external_id": "st-9", "name": "Talking", "probability": 0.2}]}\n')
+    call_command("import_dataset", str(dataset), "--no-rollup")
+    assert Stage.objects.get(external_id="st-9").idle_days == 14
+
+
 def settings_data(stages, **changes) -> dict[str, str]:
     """The settings page's POST as the browser sends it, with `changes` as {"0-name": ...} over stage rows."""
     data = {"form-TOTAL_FORMS": str(len(stages)), "form-INITIAL_FORMS": str(len(stages)),
