@@ -34,9 +34,9 @@ MERGE_RELATIONS: dict[str, str | None] = {
     "crm.Deal.company": "deals",
     "crm.Activity.company": None,
 }
-CONTACT_MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "company", "source_campaign", "owner",
-                        "language", "created_at", "external_id")
-COMPANY_MERGE_FIELDS = ("name", "owner", "created_at", "external_id")
+CONTACT_MERGE_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "company", "source_campaign",
+                        "owner", "language", "created_at", "external_id")
+COMPANY_MERGE_FIELDS = ("name", "domain", "industry", "size", "address", "owner", "created_at", "external_id")
 CUSTOMER_RULES = {Contact: "contacts", Company: "companies"}
 
 
@@ -150,6 +150,7 @@ def merge_records(*, keep: Contact | Company, drop: Contact | Company, fields: d
     taken = sorted(name for name, side in fields.items() if side == "drop")
     chosen = {name: getattr(drop, name) for name in taken}
     moved = {relation_key(rel): _move(rel, drop, keep, by) for rel in relations}
+    keep.tags.add(*drop.tags.all())  # the merged record has the tags of both
     drop.delete()  # before the kept record takes a unique value (external id) from it
     for name, value in chosen.items():
         setattr(keep, name, value)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crm import services
-from crm.merging import MERGE_RELATIONS, merge_relations, relation_key
+from crm.merging import MERGE_RELATIONS, merge_fields, merge_relations, relation_key
 from crm.models import Activity, Company, Contact, Deal, MergeRecord
 from kpis.models import DirtyDay
 from support.models import Ticket
@@ -56,6 +56,27 @@ def merge(b, **fields):
 def test_every_relation_to_contacts_and_companies_is_handled_by_merge():
     found = {relation_key(rel) for model in (Contact, Company) for rel in merge_relations(model)}
     assert found == set(MERGE_RELATIONS), "a new foreign key to Contact or Company: decide how merge moves it"
+
+
+# Not offered on the merge page: the id and version, keys derived from other fields, and churn, which the
+# customer-counting KPIs read from the kept record's own history.
+NOT_MERGED = {"id", "version", "email_normalized", "full_name_normalized", "phone_e164", "name_normalized",
+              "churned_at", "churn_reason"}
+
+
+@pytest.mark.parametrize("model", [Contact, Company])
+def test_every_field_of_a_contact_or_company_is_offered_by_the_merge_or_deliberately_not(model):
+    fields = {field.name for field in model._meta.concrete_fields}
+    assert fields - NOT_MERGED == set(merge_fields(model)), "a new field: decide whether the merge offers it"
+
+
+def test_merge_keeps_the_dropped_records_job_title_when_chosen_and_the_tags_of_both(business):
+    b = business
+    services.contact_update(contact=b["drop"], job_title="Engineer", tags=["vip", "london"])
+    services.contact_update(contact=b["keep"], tags=["VIP", "newsletter"])
+    kept = merge(b, job_title="drop", phone="drop")
+    assert kept.job_title == "Engineer"
+    assert sorted(tag.name for tag in kept.tags.all()) == ["london", "newsletter", "vip"]
 
 
 def test_merge_moves_every_related_record_and_deletes_the_dropped_contact(business):
