@@ -32,10 +32,25 @@ def tag_names_field() -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
 
+class TagNamesInputField(serializers.ListField):
+    """A list of tag names whose errors are a list of messages naming the tag by its place ("Tag 3: ..."), as
+    every other field's are, rather than DRF's {index: [messages]} that the error schema does not allow."""
+
+    def run_child_validation(self, data: list) -> list:
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            raise serializers.ValidationError([
+                _("Tag %(number)s: %(error)s") % {"number": int(index) + 1, "error": message}
+                for index, messages in error.detail.items() for message in messages]) from error
+
+
 def tags_input_field() -> serializers.ListField:
     """The record's tags by name; the list replaces the tags it has, a new name creates its tag."""
-    return serializers.ListField(child=serializers.CharField(max_length=50), required=False,
-                                 help_text=_("Tag names; replaces the record's tags."))
+    return TagNamesInputField(child=serializers.CharField(max_length=50), required=False,
+                              help_text=_("Tag names; replaces the record's tags."))
 
 
 class TeamSerializer(serializers.ModelSerializer):

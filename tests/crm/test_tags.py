@@ -104,10 +104,12 @@ def test_the_api_reads_writes_and_filters_tags(sales_user):
 
 
 def test_the_api_answers_400_for_a_tag_too_long(sales_user):
-    response = token_client(sales_user).post("/api/contacts/", {"first_name": "Ann", "tags": ["x" * 51]},
+    response = token_client(sales_user).post("/api/contacts/", {"first_name": "Ann", "tags": ["vip", "x" * 51, ""]},
                                              format="json")
     assert response.status_code == 400
-    assert "tags" in response.json()
+    # a list of messages naming each bad tag by its place, as the error schema says every field's errors are
+    assert response.json() == {"tags": ["Tag 2: Ensure this field has no more than 50 characters.",
+                                        "Tag 3: This field may not be blank."]}
     assert not Contact.objects.exists()
 
 
