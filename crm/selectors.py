@@ -34,6 +34,7 @@ from crm.models import (
     Stage,
     User,
 )
+from crm.models.activities import TASK_REMINDER_WINDOW
 from crm.normalize import contact_normalized_fields, normalize_name
 from crm.permissions import can_read_customers, can_read_deals, deals_visible_to
 
@@ -124,10 +125,11 @@ def my_tasks(*, user: User, done: bool = False) -> QuerySet[Activity]:
 
 
 def due_task_reminders(*, now: datetime, limit: int = 500) -> QuerySet[Activity]:
-    """Open tasks that fell due and whose owner was not reminded yet, oldest due first."""
+    """Open tasks that fell due within TASK_REMINDER_WINDOW (see crm.services.task_claim_reminder)
+    and whose owner was not reminded yet, most recently due first, so a backlog never starves new ones."""
     return (Activity.objects.filter(kind=ActivityKind.TASK, done_at__isnull=True, reminded_at__isnull=True,
-                                    due_at__lte=now, owner__isnull=False)
-            .order_by("due_at", "id")[:limit])
+                                    due_at__lte=now, due_at__gt=now - TASK_REMINDER_WINDOW, owner__isnull=False)
+            .order_by("-due_at", "-id")[:limit])
 
 
 def due_task_count(*, user: User, now: datetime) -> int:

@@ -5,7 +5,7 @@ Each function is atomic, keyword-only, and marks the KPI days its change touches
 and the importer all come through here.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -46,6 +46,7 @@ from crm.models import (
     User,
     base_amount,
 )
+from crm.models.activities import TASK_REMINDER_WINDOW
 from crm.models.tags import Tag
 from crm.normalize import contact_normalized_fields, normalize_domain, normalize_name
 from crm.permissions import can_edit_customers, can_edit_deal, can_reassign
@@ -600,23 +601,27 @@ def task_set_done(*, task: Activity, done: bool, at: datetime | None = None) -> 
 
 
 @transaction.atomic
-def task_remind(*, task_id: int, now: datetime, send: Callable[[Activity], object]) -> bool:
-    """Remind a due task's owner once: the task is locked (skipped when another worker holds it), `send`
-    delivers the reminder and the task is marked reminded in the same transaction, so a reminder the mail
-    server refused is tried again next run and one that went out never goes twice. False when there was
-    nothing (any more) to remind of."""
+def task_claim_reminder(*, task_id: int, now: datetime) -> Activity | None:
+    """Mark a due task reminded and return it, so the caller sends its reminder after this commits: the
+    mail server is never talked to while the row (or, on SQLite, the database) is locked. The task is
+    skipped when another worker holds it; None when there is nothing (any more) to remind of. A task that
+    fell due more than TASK_REMINDER_WINDOW ago is not reminded: the first run after an upgrade, or after the
+    workers were down, does not email every old overdue task (they stay on the task list and its count)."""
     tasks = Activity.objects.select_related("owner")
     if connection.features.has_select_for_update_skip_locked:
         tasks = tasks.select_for_update(skip_locked=True, of=("self",))
     task = tasks.filter(pk=task_id, kind=ActivityKind.TASK, done_at__isnull=True, reminded_at__isnull=True,
-                        due_at__lte=now, owner__isnull=False).first()
+                        due_at__lte=now, due_at__gt=now - TASK_REMINDER_WINDOW, owner__isnull=False).first()
     if task is None:
-        return False
-    if task.owner.email:
-        send(task)
+        return None
     task.reminded_at = now
     task.save(update_fields=["reminded_at"])
-    return True
+    return task
+
+
+def task_release_reminder(*, task_id: int) -> None:
+    """Undo a claim whose email the mail server refused, so the next run tries again."""
+    Activity.objects.filter(pk=task_id).update(reminded_at=None)
 
 
 @transaction.atomic

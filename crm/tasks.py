@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.tasks import MAIL_ERRORS, MAIL_RETRY, SENT_MARKER_SECONDS, TASK_OPTIONS, mail_error_text
 from crm import mail
 from crm.selectors import due_task_reminders, email_activity_to_send, email_reply_to_notify
-from crm.services import contact_email_failed, contact_email_sent, task_remind
+from crm.services import contact_email_failed, contact_email_sent, task_claim_reminder, task_release_reminder
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +70,14 @@ def send_task_reminders() -> int:
     page_url = settings.SURVEY_PUBLIC_BASE_URL + reverse("crm:task_list")
     sent = 0
     for task_id in due_task_reminders(now=now).values_list("id", flat=True):
+        task = task_claim_reminder(task_id=task_id, now=now)
+        if task is None or not task.owner.email:
+            continue
         try:
-            sent += task_remind(task_id=task_id, now=now,
-                                send=lambda task: mail.task_reminder(task=task, page_url=page_url).send())
+            mail.task_reminder(task=task, page_url=page_url).send()
         except MAIL_ERRORS as error:
+            task_release_reminder(task_id=task_id)
             logger.warning("reminder of task %s not sent: %s", task_id, mail_error_text(error))
+        else:
+            sent += 1
     return sent

@@ -1,5 +1,7 @@
 """The timeline of contacts, companies and deals: calls, emails, meetings, notes and tasks."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -28,6 +30,11 @@ class EmailDelivery(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+
+
+# How long after a task fell due its reminder is still worth emailing: the first run after an upgrade, or
+# after the workers were down, does not email every old overdue task (they stay on the list and its count).
+TASK_REMINDER_WINDOW = timedelta(days=1)
 
 
 class Activity(models.Model):

@@ -92,3 +92,28 @@ def test_reminders_run_every_minute(settings) -> None:
 
     assert entry["task"] == send_task_reminders.name
     assert entry["schedule"] == 60.0
+
+
+def test_a_task_overdue_for_more_than_a_day_is_not_emailed_when_the_reminders_start() -> None:
+    """The first run after an upgrade (or after the workers were down) does not email every old overdue task:
+    they stay on the task list and its count."""
+    rep = UserFactory(role=Role.SALES, email="mina@example.com")
+    _task(rep, "Overdue for a week", due_in=timedelta(days=-7))
+    recent = _task(rep, "Due an hour ago", due_in=timedelta(hours=-1))
+
+    assert send_task_reminders.delay().get() == 1
+    assert [message.subject for message in mail.outbox if "Due an hour ago" in message.subject]
+    assert len(mail.outbox) == 1
+    recent.refresh_from_db()
+    assert recent.reminded_at is not None
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                   EMAIL_PORT=9, EMAIL_TIMEOUT=2)
+def test_a_reminder_the_mail_server_refused_is_tried_again_next_run() -> None:
+    rep = UserFactory(role=Role.SALES, email="mina@example.com")
+    task = _task(rep, "Call Acme back", due_in=timedelta(minutes=-5))
+
+    assert send_task_reminders.delay().get() == 0  # nothing listens on port 9: connection refused
+    task.refresh_from_db()
+    assert task.reminded_at is None
