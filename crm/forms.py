@@ -458,7 +458,8 @@ class StageSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-StageSettingsFormSet = forms.modelformset_factory(Stage, form=StageSettingsForm, extra=0, can_delete=False)
+StageSettingsFormSet = forms.modelformset_factory(Stage, form=StageSettingsForm, extra=0, can_delete=False,
+                                                 edit_only=True)
 
 
 class QuickDealForm(forms.Form):

@@ -281,6 +281,17 @@ def stage_update(*, stage: Stage, name: str, position: int, probability: Decimal
     return stage
 
 
+@transaction.atomic
+def pipeline_update_stages(*, pipeline: Pipeline, changes: Iterable[tuple[int, dict[str, object]]]) -> None:
+    """The pipeline settings page's save: each (stage id, values) through `stage_update`, all or none; a
+    stage of another pipeline is refused."""
+    for stage_id, values in changes:
+        stage = pipeline.stages.filter(pk=stage_id).first()
+        if stage is None:
+            raise ValidationError(_("Only the stages of this pipeline can be changed here."))
+        stage_update(stage=stage, **values)
+
+
 def _customer_dirty_days(record: Company | Contact) -> DaySet:
     return dirtying.days_of("customers", type(record).objects.filter(pk=record.pk))
 

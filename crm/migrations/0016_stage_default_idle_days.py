@@ -1,6 +1,7 @@
 """Rotting is on by default: new stages flag idle deals after 14 days in the stage, and stages that flag none
 yet do so too."""
 
+import django.core.validators
 from django.db import migrations, models
 
 DEFAULT_IDLE_DAYS = 14
@@ -21,6 +22,7 @@ class Migration(migrations.Migration):
             model_name="stage", name="idle_days",
             field=models.PositiveIntegerField(
                 blank=True, default=DEFAULT_IDLE_DAYS, null=True, verbose_name="idle after days",
+                validators=[django.core.validators.MaxValueValidator(3650)],
                 help_text="Deals longer than this in the stage are flagged on the board."),
         ),
         migrations.RunPython(set_default_idle_days, migrations.RunPython.noop),

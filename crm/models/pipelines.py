@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ class Pipeline(models.Model):
 # Rotting is on by default: a deal two weeks in one stage without moving is flagged on the board (managers
 # change it per stage on the pipeline settings page; empty turns the flag off for that stage).
 DEFAULT_IDLE_DAYS = 14
+MAX_IDLE_DAYS = 3650  # ten years: more is a typo (and past what a date can add)
 
 
 class Stage(models.Model):
@@ -38,6 +40,7 @@ class Stage(models.Model):
     probability = models.DecimalField(_("win probability"), max_digits=5, decimal_places=4, default=Decimal("0"))
     idle_days = models.PositiveIntegerField(
         _("idle after days"), null=True, blank=True, default=DEFAULT_IDLE_DAYS,
+        validators=[MaxValueValidator(MAX_IDLE_DAYS)],
         help_text=_("Deals longer than this in the stage are flagged on the board."),
     )
 

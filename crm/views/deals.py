@@ -116,10 +116,10 @@ def pipeline_settings(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
     formset = StageSettingsFormSet(request.POST or None, queryset=pipeline.stages.order_by("position", "id"))
     if request.method == "POST" and formset.is_valid():
+        changes = [(form.instance.pk, form.service_values()) for form in formset.forms
+                   if form.instance.pk is not None and form.has_changed()]  # rows added to the POST are ignored
         try:
-            for form in formset.forms:
-                if form.has_changed():
-                    services.stage_update(stage=form.instance, **form.service_values())
+            services.pipeline_update_stages(pipeline=pipeline, changes=changes)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -191,6 +191,26 @@ def test_bad_stage_settings_re_render_with_field_errors(client, manager_user, st
     assert stages[0].probability == Decimal("0.1")
 
 
+def test_stage_settings_refuse_ten_thousand_idle_days_and_rows_of_other_pipelines_all_or_nothing(
+        client, manager_user, stages):
+    client.force_login(manager_user)
+    url = reverse("crm:pipeline_settings", args=[stages[0].pipeline_id])
+    response = client.post(url, settings_data(stages, **{"0-idle_days": "10000"}))
+    assert response.status_code == 200
+    assert "idle_days" in response.context["formset"].forms[0].errors
+
+    other = PipelineFactory().stages.order_by("position").first()
+    rows = settings_data(stages, **{"0-name": "Renamed", "1-id": str(other.pk), "1-name": "Taken over"})
+    client.post(url, rows)  # a row naming another pipeline's stage is not this page's: it changes nothing
+    other.refresh_from_db()
+    assert other.name != "Taken over"
+
+    added = settings_data(stages, **{"TOTAL_FORMS": str(len(stages) + 1), "3-name": "New", "3-position": "7",
+                                     "3-probability": "0.5", "3-idle_days": "3"})
+    assert client.post(url, added).status_code in (200, 302)
+    assert stages[0].pipeline.stages.count() == len(stages)
+
+
 def test_quick_add_creates_a_deal_in_that_column_owned_by_the_rep(client, sales_user, stages, contact):
     client.force_login(sales_user)
     board = client.get(board_url(stages[0].pipeline_id)).content.decode()
