@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import TypeaheadSelect
+from core.ids import parse_record_id
 from core.jalali import use_jalali_inputs
 from crm.email_placeholders import PLACEHOLDERS, fill_placeholders
 from crm.mail import placeholder_values
@@ -395,6 +396,9 @@ class TaskForm(forms.Form):
         deal = cleaned.get("deal")
         if deal is not None and not can_edit_deal(self.user, deal):
             self.add_error("deal", _("You may not add tasks to this deal."))
+        if not self.errors and cleaned.get("contact") is None and deal is None:
+            # every activity is on a record's timeline (the crm_activity_has_subject_record constraint)
+            self.add_error("contact", _("Choose the contact or the deal the task is about."))
         return cleaned
 
 
@@ -418,11 +422,24 @@ class CsvImportForm(forms.Form):
         return cleaned
 
 
+def _bulk_record_id(value: str) -> int:
+    """A ticked row's id, read by the one id parser (core.ids): other scripts' digits, signs and ids past the
+    database's range name no record."""
+    number = parse_record_id(value)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
+BULK_MAX_RECORDS = 200  # a page of a list is at most 100 rows; a bulk change is one transaction
+
+
 class BulkChangeForm(forms.Form):
     """What a list's bulk action does to the ticked rows: a new owner, one more tag, or both."""
 
-    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Records"),
-                                         error_messages={"required": _("Select at least one row.")})
+    ids = forms.TypedMultipleChoiceField(coerce=_bulk_record_id, choices=(), label=_("Records"),
+                                         error_messages={"required": _("Select at least one row."),
+                                                         "invalid_choice": _("%(value)s is not a record id.")})
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("New owner"),
                                    empty_label=_("Keep the owner"))
     add_tag = forms.CharField(max_length=50, required=False, label=_("Add tag"))
@@ -433,6 +450,12 @@ class BulkChangeForm(forms.Form):
         # Any ids may be posted; the view reads only the ones that exist.
         posted = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
         self.fields["ids"].choices = [(value, value) for value in posted]
+
+    def clean_ids(self) -> list[int]:
+        ids = self.cleaned_data["ids"]
+        if len(ids) > BULK_MAX_RECORDS:
+            raise ValidationError(_("Select at most %(count)d rows at a time.") % {"count": BULK_MAX_RECORDS})
+        return ids
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

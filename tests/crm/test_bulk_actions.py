@@ -74,7 +74,11 @@ def test_support_staff_cannot_bulk_change_contacts(client, support_user):
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"ids": [], "add_tag": "x"}, "Select at least one row."),
-    ({"ids": ["nope"], "add_tag": "x"}, None),
+    ({"ids": ["nope"], "add_tag": "x"}, "nope is not a record id."),
+    ({"ids": ["۳"], "add_tag": "x"}, "۳ is not a record id."),
+    ({"ids": ["-1"], "add_tag": "x"}, "-1 is not a record id."),
+    ({"ids": ["1" * 21], "add_tag": "x"}, f"{'1' * 21} is not a record id."),
+    ({"ids": [str(n) for n in range(1, 202)], "add_tag": "x"}, "Select at most 200 rows at a time."),
     ({"ids": ["1"]}, "Choose a new owner or a tag to add."),
 ])
 def test_bad_bulk_input_is_a_message_not_an_error(client, sales_user, data, message):

@@ -149,6 +149,17 @@ def test_task_without_subject_or_with_bad_date_shows_field_errors(client) -> Non
     assert not selectors.my_tasks(user=rep).exists()
 
 
+def test_task_about_no_record_is_a_field_error_not_a_server_error(client) -> None:
+    rep = UserFactory(role=Role.SALES)
+    client.force_login(rep)
+
+    answer = client.post(reverse("crm:task_list"), {"subject": "Think", "due_at": "2026-03-02T10:00"})
+
+    assert answer.status_code == 400
+    assert answer.context["task_form"].errors["contact"] == ["Choose the contact or the deal the task is about."]
+    assert not selectors.my_tasks(user=rep).exists()
+
+
 def test_task_on_someone_elses_deal_is_refused_for_a_rep(client) -> None:
     rep = UserFactory(role=Role.SALES)
     other_deal = DealFactory(title="Not mine", owner=UserFactory(role=Role.SALES))
