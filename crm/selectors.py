@@ -222,7 +222,7 @@ def record_timeline(record: Contact | Company | Deal, *, user: User, kind: str =
                                            limit=wanted)
     merged.sort(key=lambda entry: entry.at, reverse=True)
     return Timeline(entries=merged[:limit], kinds=kinds, kind=kind, pinned=next_open_task(record), limit=limit,
-                    has_more=len(merged) > limit)
+                    has_more=len(merged) > limit and limit < TIMELINE_MAX)  # 300 is as far as it goes
 
 
 def contact_tickets(contact: Contact) -> QuerySet[Any]:

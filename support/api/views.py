@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +19,15 @@ from support.attachments import attachment_response
 from support.models import Ticket
 from support.permissions import can_assign_ticket, can_download_attachment, can_work_tickets
 from support.selectors import attachment_for_download
+
+
+class AnyTypeRenderer(JSONRenderer):
+    """Lets the download answer whatever a client accepts (`application/octet-stream`, `image/*`): the file
+    goes out as the FileResponse it is, and a refusal (403, 404) as JSON, instead of DRF's 406."""
+
+    media_type = "*/*"
+    format = "download"
+
 
 ATTACHMENT_ID_PARAMETER = OpenApiParameter("attachment_id", int, OpenApiParameter.PATH,
                                            description="The attachment's id (from the message's `attachments`).")
@@ -80,7 +90,7 @@ class TicketViewSet(ReadableRecordViewSet):
                    description="A file of one of the ticket's messages, as a download (`Content-Disposition: "
                                "attachment`, the type sniffed from its content when it was stored).")
     @action(detail=True, methods=["get"], url_path=rf"attachments/(?P<attachment_id>{RECORD_REFERENCE_PATH_REGEX})",
-            filterset_class=None, pagination_class=None)
+            filterset_class=None, pagination_class=None, renderer_classes=[JSONRenderer, AnyTypeRenderer])
     def attachment(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
         ticket = self.get_object()
         self.check_write(can_download_attachment(request.user, ticket))

@@ -282,6 +282,11 @@ def test_the_api_lists_a_messages_attachments_and_serves_each_as_a_download(sett
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == "attachment; filename=\"screen shot.png\""
     assert response["X-Content-Type-Options"] == "nosniff"
+    for accept in ("application/octet-stream", "image/*"):  # what the schema's 200 says, or the file's kind
+        assert api.get(thread[-1]["attachments"][0]["download"], HTTP_ACCEPT=accept).status_code == 200
+    missing = api.get(f"/api/tickets/{inbound.ticket.pk}/attachments/{png.pk + 1000}/",
+                      HTTP_ACCEPT="application/octet-stream")
+    assert missing.status_code == 404
 
 
 def test_the_api_serves_an_attachment_only_through_its_own_ticket_and_only_to_support(ticket):
