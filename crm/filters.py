@@ -5,11 +5,12 @@ The same filter sets drive the pages and their CSV exports, so an export is exac
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import parse_record_id
 from core.permissions import can_read_area
+from core.search_text import key_matches, search_words
 from crm.forms import picker
 from crm.models import Campaign, Company, Contact, Deal, DealKind, DealStatus, Pipeline, Stage, User
 
@@ -68,16 +69,13 @@ class ContactFilter(django_filters.FilterSet):
         return queryset.filter(company__name__icontains=value) if value else queryset
 
     def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
-        condition = Q()
-        for word in value.split():
-            condition &= (Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-                          | Q(phone__icontains=word) | Q(company__name__icontains=word))
-        return queryset.filter(condition)
+        """Name, email, phone digits, job title or company name (the stored key, crm/search_keys.py)."""
+        return queryset.filter(key_matches(search_words(value)))
 
 
 class CompanyFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label=_("Tag"))
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
                                              widget=picker("users"))
     churned = ChurnedFilter(label=_("Churned"))
@@ -90,6 +88,10 @@ class CompanyFilter(django_filters.FilterSet):
     class Meta:
         model = Company
         fields = ["q", "size", "owner", "churned"]
+
+    def search(self, queryset: QuerySet[Company], name: str, value: str) -> QuerySet[Company]:
+        """Name or domain (the stored key, crm/search_keys.py)."""
+        return queryset.filter(key_matches(search_words(value)))
 
 
 class DealFilter(django_filters.FilterSet):
@@ -120,8 +122,5 @@ class DealFilter(django_filters.FilterSet):
         fields = ["q", "status", "pipeline", "stage", "owner", "kind", "campaign"]
 
     def search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
-        condition = Q()
-        for word in value.split():
-            condition &= (Q(title__icontains=word) | Q(company__name__icontains=word)
-                          | Q(contact__last_name__icontains=word) | Q(contact__first_name__icontains=word))
-        return queryset.filter(condition)
+        """Title, company name or contact name (the stored key, crm/search_keys.py)."""
+        return queryset.filter(key_matches(search_words(value)))

@@ -22,6 +22,7 @@ from core.concurrency import StaleEditError, check_version
 from core.dirtying import DaySet
 from crm.models import Company, Contact, MergeKind, MergeRecord, User
 from crm.normalize import contact_normalized_fields, normalize_name
+from crm.search_keys import company_key_of, contact_key_of, refresh_dependent_keys
 
 # Each relation a merge moves ("app.Model.field"), with the dirty-day rule of the moved records (None: no KPI).
 MERGE_RELATIONS: dict[str, str | None] = {
@@ -130,11 +131,13 @@ def _move(rel: models.ForeignObjectRel, drop: Contact | Company, keep: Contact |
 def _set_keys(record: Contact | Company) -> None:
     if isinstance(record, Company):
         record.name_normalized = normalize_name(record.name)
+        record.search_key = company_key_of(record)
         return
     keys = contact_normalized_fields({"email": record.email, "phone": record.phone,
                                       "first_name": record.first_name, "last_name": record.last_name})
     for name, value in keys.items():
         setattr(record, name, value)
+    record.search_key = contact_key_of(record)
 
 
 @transaction.atomic
@@ -160,6 +163,8 @@ def merge_records(*, keep: Contact | Company, drop: Contact | Company, fields: d
         keep._history_user = by
     keep.full_clean()
     keep.save()
+    # The moved deals (and a company's moved contacts) carry the dropped record's name in their keys.
+    refresh_dependent_keys(**{"company_ids" if isinstance(keep, Company) else "contact_ids": [keep.pk]})
     dirty.update(_related_days(keep, relations))
     dirty.save()
     return MergeRecord.objects.create(

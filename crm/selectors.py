@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import search, timeline
 from core.ids import parse_record_id
-from core.text import fold_persian, folded
+from core.search_text import folded_matches, key_matches, search_words
 from crm.merging import merge_fields, merge_relations, related_counts, relation_key
 from crm.models import (
     Activity,
@@ -370,37 +370,31 @@ def deal_board(*, pipeline: Pipeline, user: User, cards_per_stage: int = 50,
 
 @dataclass
 class SearchResults:
-    contacts: list[Contact] = field(default_factory=list)
-    companies: list[Company] = field(default_factory=list)
-    deals: list[Deal] = field(default_factory=list)
-    tickets: list[Any] = field(default_factory=list)
+    """Per kind, the first matches and how many there are (core.search.Found)."""
+
+    contacts: search.Found = field(default_factory=search.Found)
+    companies: search.Found = field(default_factory=search.Found)
+    deals: search.Found = field(default_factory=search.Found)
+    tickets: search.Found = field(default_factory=search.Found)
 
     @property
     def total(self) -> int:
-        return len(self.contacts) + len(self.companies) + len(self.deals) + len(self.tickets)
+        return self.contacts.count + self.companies.count + self.deals.count + self.tickets.count
 
 
 def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
-    """Contacts, companies, deals and tickets matching every word of `query`, only from areas the user reads."""
-    words = query.split()
+    """Contacts, companies, deals and tickets matching every word of `query` (normalised by
+    core.search_text, compared with the stored search keys), only from areas the user reads; each kind
+    in the order of its list page, so "see all" continues where the first matches stop."""
+    words = search_words(query)
     results = SearchResults()
     if not words:
         return results
     if can_read_customers(user):
-        contact_match = Q()
-        company_match = Q()
-        for word in words:
-            contact_match &= (Q(first_name__icontains=word) | Q(last_name__icontains=word)
-                              | Q(email__icontains=word) | Q(phone__icontains=word)
-                              | Q(company__name__icontains=word))
-            company_match &= Q(name__icontains=word)
-        results.contacts = list(Contact.objects.filter(contact_match).select_related("company")[:limit])
-        results.companies = list(Company.objects.filter(company_match)[:limit])
-    if can_read_deals(user):
-        deal_match = Q()
-        for word in words:
-            deal_match &= Q(title__icontains=word)
-        results.deals = list(Deal.objects.filter(deal_match).select_related("stage", "company", "contact")[:limit])
+        results.contacts = search.found(Contact.objects.filter(key_matches(words)).select_related("company"), limit)
+        results.companies = search.found(Company.objects.filter(key_matches(words)), limit)
+    results.deals = search.found(deals_visible_to(user).filter(key_matches(words))
+                                 .select_related("stage", "company", "contact"), limit)
     results.tickets = search.find("tickets", user=user, words=words, limit=limit)
     return results
 
@@ -421,20 +415,14 @@ class PickerOption:
     detail: str
 
 
+def _keyed(queryset: QuerySet, query: str) -> QuerySet:
+    """Records whose stored search key (crm/search_keys.py) holds every word of `query`."""
+    return queryset.filter(key_matches(search_words(query)))
+
+
 def _matching(queryset: QuerySet, fields: Sequence[str], query: str) -> QuerySet:
-    """Records where every word of `query` is in one of `fields`, case-insensitively and with Persian
-    letters folded (core.text) on both sides."""
-    words = fold_persian(query).split()
-    if not words:
-        return queryset
-    aliases = {f"typeahead_{index}": folded(name) for index, name in enumerate(fields)}
-    queryset = queryset.alias(**aliases)
-    for word in words:
-        condition = Q()
-        for alias in aliases:
-            condition |= Q(**{f"{alias}__icontains": word})
-        queryset = queryset.filter(condition)
-    return queryset
+    """Records of a small table where every word of `query` is in one of `fields`, both sides folded."""
+    return folded_matches(queryset, fields, search_words(query))
 
 
 def _joined(*parts: object) -> str:
@@ -442,21 +430,19 @@ def _joined(*parts: object) -> str:
 
 
 def typeahead_contacts(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
-    contacts = _matching(Contact.objects.select_related("company"),
-                         ["first_name", "last_name", "email", "company__name"], query)
+    contacts = _keyed(Contact.objects.select_related("company"), query)
     return [PickerOption(id=c.pk, label=str(c), detail=_joined(c.email, c.company))
             for c in contacts.order_by("last_name", "first_name", "id")[:limit]]
 
 
 def typeahead_companies(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
-    companies = _matching(Company.objects.select_related("owner"), ["name"], query)
+    companies = _keyed(Company.objects.select_related("owner"), query)
     return [PickerOption(id=c.pk, label=c.name, detail=_joined(c.owner))
             for c in companies.order_by("name", "id")[:limit]]
 
 
 def typeahead_deals(*, user: User, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
-    deals = _matching(deals_visible_to(user).select_related("company", "contact", "pipeline", "stage"),
-                      ["title", "company__name"], query)
+    deals = _keyed(deals_visible_to(user).select_related("company", "contact", "pipeline", "stage"), query)
     return [PickerOption(id=d.pk, label=d.title,
                          detail=_joined(d.company or d.contact, f"{d.pipeline.name} / {d.stage.name}"))
             for d in deals.order_by("title", "id")[:limit]]

@@ -50,6 +50,7 @@ from crm.models.activities import TASK_REMINDER_WINDOW
 from crm.models.tags import Tag
 from crm.normalize import contact_normalized_fields, normalize_domain, normalize_name
 from crm.permissions import can_edit_customers, can_edit_deal, can_reassign
+from crm.search_keys import company_key_of, contact_key_of, deal_key_of, refresh_dependent_keys
 
 DEAL_EDITABLE_FIELDS = frozenset(
     {"title", "contact", "company", "owner", "amount", "currency", "exchange_rate", "kind", "campaign",
@@ -120,6 +121,7 @@ def deal_create(
         expected_close_date=expected_close_date,
     )
     deal.amount_base = base_amount(amount, currency, exchange_rate) if amount is not None else None
+    deal.search_key = deal_key_of(deal)
     _full_clean(deal)
     deal.save()
     DealStageEntry.objects.create(deal=deal, stage=pipeline_stage, entered_at=created_at)
@@ -240,6 +242,7 @@ def deal_update(*, deal: Deal, expected_version: int | None = None, tags: Iterab
         setattr(deal, field, value)
     deal.currency = deal.currency.upper()
     deal.amount_base = base_amount(deal.amount, deal.currency, deal.exchange_rate)
+    deal.search_key = deal_key_of(deal)
     _full_clean(deal)
     deal.save()
     _set_tags(deal, tags)
@@ -318,6 +321,7 @@ def company_create(*, name: str, created_at: datetime | None = None, owner: User
     company = Company(name=name, created_at=created_at or timezone.now(), owner=owner, external_id=external_id,
                       domain=normalize_domain(domain), industry=industry, size=size, address=address)
     company.name_normalized = normalize_name(name)
+    company.search_key = company_key_of(company)
     _full_clean(company)
     company.save()
     _set_tags(company, tags)
@@ -325,11 +329,12 @@ def company_create(*, name: str, created_at: datetime | None = None, owner: User
 
 
 def _set_contact_keys(contact: Contact) -> None:
-    """The normalised email, phone and name duplicates are found by, from what was typed."""
+    """The normalised email, phone and name duplicates are found by, from what was typed, and the search key."""
     keys = contact_normalized_fields({"email": contact.email, "phone": contact.phone,
                                       "first_name": contact.first_name, "last_name": contact.last_name})
     for name, value in keys.items():
         setattr(contact, name, value)
+    contact.search_key = contact_key_of(contact)
 
 
 @transaction.atomic
@@ -369,11 +374,14 @@ def contact_update(*, contact: Contact, expected_version: int | None = None, tag
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_version(contact, expected_version)
     dirty = dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk))
+    named = (contact.first_name, contact.last_name)
     for field, value in changes.items():
         setattr(contact, field, value)
     _set_contact_keys(contact)
     _full_clean(contact)
     contact.save()
+    if named != (contact.first_name, contact.last_name):
+        refresh_dependent_keys(contact_ids=[contact.pk])
     _set_tags(contact, tags)
     dirty.update(dirtying.days_of("contacts", Contact.objects.filter(pk=contact.pk)))
     dirty.save()
@@ -394,12 +402,16 @@ def company_update(*, company: Company, expected_version: int | None = None, tag
         raise ValueError(f"company_update cannot change {', '.join(sorted(unknown))}")
     company = Company.objects.select_for_update().get(pk=company.pk)
     check_version(company, expected_version)
+    name = company.name
     for field, value in changes.items():
         setattr(company, field, value)
     company.name_normalized = normalize_name(company.name)
     company.domain = normalize_domain(company.domain)
+    company.search_key = company_key_of(company)
     _full_clean(company)
     company.save()
+    if name != company.name:
+        refresh_dependent_keys(company_ids=[company.pk])
     _set_tags(company, tags)
     return company
 

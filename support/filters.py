@@ -5,7 +5,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import parse_record_id
+from core.search_text import search_words
 from support.models import Channel, Priority, Ticket, TicketStatus
+from support.selectors import ticket_matches
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -45,12 +47,11 @@ class TicketFilter(django_filters.FilterSet):
 
     def search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         """Subject, the contact's name or email, or a ticket number (with or without #)."""
-        value = value.strip()
-        if not value:
+        words = search_words(value)
+        if not words:
             return queryset
-        condition = (Q(subject__icontains=value) | Q(contact__email__icontains=value)
-                     | Q(contact__first_name__icontains=value) | Q(contact__last_name__icontains=value))
-        number = parse_record_id(value.removeprefix("#"))
+        condition = ticket_matches(words)
+        number = parse_record_id(value.strip().removeprefix("#"))
         if number is not None:
             condition |= Q(pk=number)
         return queryset.filter(condition)

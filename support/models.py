@@ -95,7 +95,10 @@ class Ticket(VersionedModel):
     # The secret in the ticket's reply address (support+<token>@...), which files the customer's answers on
     # it; set when it is opened (or, for an imported ticket, when it is first emailed). Kept out of history.
     token = models.CharField(_("reply token"), max_length=64, null=True, blank=True, unique=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at", "token"])
+    # The subject as searches compare it (core.search_text), kept by the services and the importer; searched
+    # through a trigram index on PostgreSQL.
+    search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "token", "search_key"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

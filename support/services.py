@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from core import dirtying, events
 from core.concurrency import check_version
 from core.dirtying import DaySet
+from core.search_text import search_key
 from crm import selectors as crm_selectors
 from crm.models import Contact, User
 from crm.services import contact_create, contact_email_bounced, contact_email_reply_record
@@ -113,7 +114,7 @@ def ticket_create(
         external_id=external_id, subject=subject, contact=contact, priority=priority, channel=channel,
         assignee=assignee, created_at=created_at, status=TicketStatus.NEW, token=new_ticket_token(),
         first_response_due_at=created_at + timedelta(hours=first_hours),
-        resolution_due_at=created_at + timedelta(hours=resolution_hours),
+        resolution_due_at=created_at + timedelta(hours=resolution_hours), search_key=search_key(subject),
     )
     ticket.full_clean()
     ticket.save()
@@ -270,6 +271,7 @@ def ticket_update(*, ticket: Ticket, expected_version: int | None = None, **chan
     dirty = ticket_dirty_days(ticket)
     for field, value in changes.items():
         setattr(ticket, field, value)
+    ticket.search_key = search_key(ticket.subject)
     ticket.full_clean()
     ticket.save()
     dirty.save()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from crm.models import Campaign, Company, Contact, Deal, Pipeline, Role, Stage, Team, User
+from crm.search_keys import company_key_of, contact_key_of
 from crm.services import deal_create, user_sync_role_group
 from support.models import Channel, Priority, Ticket
 from support.services import ticket_create
@@ -43,7 +44,18 @@ class UserFactory(DjangoModelFactory):
             user_sync_role_group(user=self)
 
 
-class CompanyFactory(DjangoModelFactory):
+class SearchKeyed:
+    """Factory-made companies and contacts get the search key the services give them (crm/search_keys.py)."""
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> object:
+        record = model_class(*args, **kwargs)
+        record.search_key = company_key_of(record) if model_class is Company else contact_key_of(record)
+        record.save()
+        return record
+
+
+class CompanyFactory(SearchKeyed, DjangoModelFactory):
     class Meta:
         model = Company
 
@@ -58,7 +70,7 @@ class CampaignFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Campaign {n}")
 
 
-class ContactFactory(DjangoModelFactory):
+class ContactFactory(SearchKeyed, DjangoModelFactory):
     class Meta:
         model = Contact
 

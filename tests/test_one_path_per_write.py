@@ -60,6 +60,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.search_text import search_key
 from crm import services as crm
 from crm.models import (
     Campaign,
@@ -74,6 +75,7 @@ from crm.models import (
     Stage,
     User,
 )
+from crm.search_keys import stale_search_keys
 from dataset.importer import import_dataset
 from kpis.models import DirtyDay
 from support import services as support
@@ -168,7 +170,16 @@ HISTORIED = (Contact, Company, Deal, Ticket)
 
 # -- what is compared ----------------------------------------------------------------------------------
 
-LEFT_OUT = {"id", "updated_at"}
+# The search key is compared as "stale search keys": recomputed from the record, it must equal the stored one.
+LEFT_OUT = {"id", "updated_at", "search_key"}
+
+
+def stale_keys() -> dict[str, int]:
+    """How many stored search keys differ from their recomputed value, per model (all 0 when every path
+    keeps them)."""
+    stale = stale_search_keys()
+    stale["support.Ticket"] = sum(1 for t in Ticket.objects.all() if t.search_key != search_key(t.subject))
+    return stale
 
 
 def row(model: type[models.Model], pk: int, *, created: bool = False) -> dict[str, Any] | None:
@@ -918,6 +929,8 @@ def test_the_same_change_leaves_the_same_record_history_and_dirty_days(world, ch
         "the record's rows": (children(model, target), change.expected_children(world, before_children)),
         "change history": (new_history(world, model, target), change.expected_history(world, expected_row)),
         "dirty KPI days": (dirty_pairs(), change.dirty),
+        "stale search keys": (stale_keys(), dict.fromkeys(["crm.Company", "crm.Contact", "crm.Deal",
+                                                             "support.Ticket"], 0)),
     }
     differences = [describe(aspect, got, wanted) for aspect, (got, wanted) in found.items() if got != wanted]
     assert not differences, f"{change_name} via {entry} differs from the other entry points:\n" + "\n".join(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from core.ids import (
     record_lookup,
 )
 from core.permissions import can_read_area
+from core.search_text import folded_matches, key_matches, search_words
 
 ID_PATH_PARAMETER = OpenApiParameter(
     "id", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -117,6 +118,32 @@ class RolePermission(BasePermission):
         return True  # writes on a record are checked by the view's policy (RecordViewSet.check_write)
 
 
+class NormalisedSearchFilter(filters.SearchFilter):
+    """`?search=` as every search box reads it: the words normalised by core.search_text, matched against
+    the stored search key where the model has one (or the view's `search_matches(words)`), else against the
+    view's `search_fields` folded the same way; `external_id` (when searchable) matches the whole query
+    exactly, so an id from another system finds its record through the unique index."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        return search_words(request.query_params.get(self.search_param, ""))
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        words = self.get_search_terms(request)
+        fields = [name for name in (self.get_search_fields(view, request) or ()) if name != "external_id"]
+        if not words or not (fields or getattr(view, "search_matches", None)):
+            return queryset
+        matches = getattr(view, "search_matches", None)
+        if matches is not None:
+            condition = matches(words)
+        elif any(field.name == "search_key" for field in queryset.model._meta.concrete_fields):
+            condition = key_matches(words)
+        else:
+            condition = Q(pk__in=folded_matches(queryset.model._default_manager.all(), fields, words).values("pk"))
+        if "external_id" in (self.get_search_fields(view, request) or ()):
+            condition |= Q(external_id=request.query_params.get(self.search_param, "").strip())
+        return queryset.filter(condition)
+
+
 class RecordViewSet(GenericViewSet):
     """A resource addressed by id or `ext:<external id>`, guarded by crm.permissions."""
 
@@ -124,7 +151,7 @@ class RecordViewSet(GenericViewSet):
     pagination_class = Pagination
     filter_backends = [
         DjangoFilterBackend,
-        filters.SearchFilter,
+        NormalisedSearchFilter,
         filters.OrderingFilter,
     ]
     read_area: str = "customers"

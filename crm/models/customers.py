@@ -51,7 +51,9 @@ class Company(ChurnFields, VersionedModel):
     address = models.TextField(_("address"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="companies")
     created_at = models.DateTimeField(_("created at"), db_index=True)
-    history = HistoricalRecords(excluded_fields=["version", "name_normalized"])
+    # Kept by the services and the importer (crm/search_keys.py); searched through a trigram index on PostgreSQL.
+    search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
+    history = HistoricalRecords(excluded_fields=["version", "name_normalized", "search_key"])
 
     class Meta:
         ordering = ["name"]
@@ -86,8 +88,10 @@ class Contact(ChurnFields, VersionedModel):
                               on_delete=models.SET_NULL, related_name="contacts")
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    # Kept by the services and the importer (crm/search_keys.py); searched through a trigram index on PostgreSQL.
+    search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
     history = HistoricalRecords(excluded_fields=["version", "email_normalized", "phone_e164",
-                                                 "full_name_normalized"])
+                                                 "full_name_normalized", "search_key"])
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -75,7 +75,9 @@ class Deal(VersionedModel):
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True,
                                            help_text=_("When the rep expects the deal to close."))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at", "amount_base"])
+    # Kept by the services and the importer (crm/search_keys.py); searched through a trigram index on PostgreSQL.
+    search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at", "amount_base", "search_key"])
 
     objects = DealQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Company, CompanySize
 from crm.normalize import normalize_domain, normalize_name, validate_domain
+from crm.search_keys import company_search_key, refresh_dependent_keys
 from dataset import fields as f
 from dataset.engine import Importer, _apply, _Item
 from dataset.fields import RecordError
@@ -68,23 +69,28 @@ def write(importer: Importer, items: list[_Item]) -> None:
     tagged = take_tags(items)
     existing = importer.existing(Company, "company", (i.key for i in items))
     now = timezone.now()
-    new, changed, churn_changed = [], [], []
+    new, changed, churn_changed, renamed = [], [], [], []
     for item in items:
-        values = {**item.data, "name_normalized": normalize_name(item.data["name"])}
+        values = {**item.data, "name_normalized": normalize_name(item.data["name"]),
+                  "search_key": company_search_key(name=item.data["name"], domain=item.data["domain"])}
         company = existing.get(item.key)
         if company is None:
             new.append({"external_id": item.key, **values})
             continue
         churn = (company.churned_at, company.churn_reason)
+        name = company.name
         if _apply(company, values):
             company.version += 1
             changed.append(company)
+            if name != company.name:
+                renamed.append(company.pk)
             if churn != (company.churned_at, company.churn_reason):
                 churn_changed.append(company.pk)
     importer.note_records("customers", Company, churn_changed)
     new_ids = importer.insert(Company, new, returning=True)
-    Company.objects.bulk_update(changed, ["name", "name_normalized", "created_at", *PROFILE_FIELDS, "churned_at",
-                                          "churn_reason", "version"])
+    Company.objects.bulk_update(changed, ["name", "name_normalized", "search_key", "created_at", *PROFILE_FIELDS,
+                                          "churned_at", "churn_reason", "version"])
+    refresh_dependent_keys(company_ids=renamed)  # their contacts' and deals' keys carry the old names
     churned_new = [pk for pk, values in zip(new_ids, new, strict=True) if values["churned_at"] is not None]
     importer.note_records("customers", Company, [*churn_changed, *churned_new])
     importer.write_history(Company, now, new_ids, [company.pk for company in changed])

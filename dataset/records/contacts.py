@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from crm.models import Company, Contact, Language
 from crm.normalize import CONTACT_NORMALIZED_FIELDS, contact_normalized_fields
+from crm.search_keys import contact_search_key, refresh_dependent_keys
 from dataset import fields as f
 from dataset.engine import Importer, _apply, _Item
 from dataset.fields import RecordError
@@ -46,9 +47,10 @@ def parse(importer: Importer, record: Mapping[str, Any], line: int) -> _Item:
 def write(importer: Importer, items: list[_Item]) -> None:
     tagged = take_tags(items)
     companies = importer.lookup(Company, "company", {i.data["company"] for i in items})
+    company_names = dict(Company.objects.filter(pk__in=companies.values()).values_list("pk", "name"))
     existing = importer.existing(Contact, "contact", (i.key for i in items))
     now = timezone.now()
-    new, changed = [], []
+    new, changed, renamed = [], [], []
     unchanged = 0
     for item in items:
         values = {**item.data, **contact_normalized_fields(item.data)}
@@ -57,13 +59,20 @@ def write(importer: Importer, items: list[_Item]) -> None:
         except RecordError as exc:
             importer.fail_item("contact", item, exc)
             continue
+        values["search_key"] = contact_search_key(
+            first_name=values["first_name"], last_name=values["last_name"], email=values["email"],
+            phone=values["phone"], phone_e164=values["phone_e164"], job_title=values["job_title"],
+            company_name=company_names.get(values["company_id"], ""))
         contact = existing.get(item.key)
         if contact is None:
             new.append({"external_id": item.key, **values})
             continue
+        named = (contact.first_name, contact.last_name)
         if _apply(contact, values):
             contact.version += 1
             changed.append(contact)
+            if named != (contact.first_name, contact.last_name):
+                renamed.append(contact.pk)
         else:
             unchanged += 1
     changed_ids = [contact.pk for contact in changed]
@@ -85,9 +94,11 @@ def write(importer: Importer, items: list[_Item]) -> None:
             "churned_at",
             "churn_reason",
             "version",
+            "search_key",
             *CONTACT_NORMALIZED_FIELDS,
         ],
     )
+    refresh_dependent_keys(contact_ids=renamed)  # their deals' keys carry the old names
     importer.note_records("contacts", Contact, [*changed_ids, *new_ids])
     importer.write_history(Contact, now, new_ids, changed_ids)
     write_tags(importer, Contact, "contact", tagged)

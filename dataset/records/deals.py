@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Company, Contact, Deal, DealKind, DealStageEntry, DealStatus, base_amount
+from crm.search_keys import contact_name, deal_search_key
 from dataset import fields as f
 from dataset.engine import Importer, _BatchWithRows, _Item, _stored_rows
 from dataset.fields import RecordError
@@ -151,6 +152,9 @@ def write(importer: Importer, items: list[_Item]) -> None:
     contacts = importer.lookup(Contact, "contact", {i.data["contact"] for i in items})
     companies = importer.lookup(Company, "company", {i.data["company"] for i in items})
     existing = importer.existing(Deal, "deal", (i.key for i in items))
+    contact_names = {pk: contact_name(first, last) for pk, first, last in
+                     Contact.objects.filter(pk__in=contacts.values()).values_list("pk", "first_name", "last_name")}
+    company_names = dict(Company.objects.filter(pk__in=companies.values()).values_list("pk", "name"))
     old_entries = _stored_rows(
         DealStageEntry,
         "deal_id",
@@ -170,6 +174,9 @@ def write(importer: Importer, items: list[_Item]) -> None:
         except RecordError as exc:
             importer.fail_item("deal", item, exc)
             continue
+        values["search_key"] = deal_search_key(title=values["title"],
+                                               company_name=company_names.get(values["company_id"], ""),
+                                               contact_name=contact_names[values["contact_id"]])
         deal = existing.get(item.key)
         if deal is None:
             batch.add(item.key, values, entries)
@@ -204,6 +211,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
             "closed_at",
             "lost_reason_id",
             "expected_close_date",
+            "search_key",
             "updated_at",
             "version",
         ],

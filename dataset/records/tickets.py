@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.search_text import search_key
 from crm.models import Contact
 from dataset import fields as f
 from dataset.engine import TEXT_MAX, Importer, _BatchWithRows, _Item, _stored_rows
@@ -131,6 +132,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
         except RecordError as exc:
             importer.fail_item("ticket", item, exc)
             continue
+        values["search_key"] = search_key(values["subject"])
         ticket = existing.get(item.key)
         first_hours, resolution_hours = importer.sla(values["priority"])
         due = {
@@ -171,6 +173,7 @@ def write(importer: Importer, items: list[_Item]) -> None:
             "first_response_at",
             "first_response_due_at",
             "resolution_due_at",
+            "search_key",
             "updated_at",
             "version",
         ],

@@ -18,7 +18,7 @@ from support.api.filters import TicketFilter
 from support.attachments import attachment_response
 from support.models import Ticket
 from support.permissions import can_assign_ticket, can_download_attachment, can_work_tickets
-from support.selectors import attachment_for_download
+from support.selectors import attachment_for_download, ticket_matches
 
 
 class AnyTypeRenderer(JSONRenderer):
@@ -41,6 +41,7 @@ class TicketViewSet(ReadableRecordViewSet):
     queryset = Ticket.objects.all()
     filterset_class = TicketFilter
     search_fields = ["subject", "external_id"]
+    search_matches = staticmethod(ticket_matches)  # the subject, or the contact's name, email or phone
     ordering_fields = ["created_at", "resolved_at", "first_response_due_at", "resolution_due_at", "priority", "id"]
     ordering = ["-created_at", "-id"]
 

@@ -99,18 +99,18 @@ class TestSearch:
         TicketFactory(subject="Quill cannot log in", contact=contact)
         client.force_login(sales_user)
         results = client.get(reverse("crm:search"), {"q": "quill"}).context["results"]
-        assert [str(c) for c in results.contacts] == ["Zora Quill"]
-        assert [c.name for c in results.companies] == ["Quill Industries"]
-        assert [d.title for d in results.deals] == ["Quill renewal"]
-        assert results.tickets == []
+        assert [str(c) for c in results.contacts.records] == ["Zora Quill"]
+        assert [c.name for c in results.companies.records] == ["Quill Industries"]
+        assert [d.title for d in results.deals.records] == ["Quill renewal"]
+        assert results.tickets.records == []
 
     def test_support_finds_tickets_but_no_deals(self, client, support_user, stages, contact):
         DealFactory(title="Quill renewal", pipeline_stage=stages[0], contact=contact)
         TicketFactory(subject="Quill cannot log in", contact=contact)
         client.force_login(support_user)
         response = client.get(reverse("crm:search"), {"q": "quill"})
-        assert response.context["results"].deals == []
-        assert [t.subject for t in response.context["results"].tickets] == ["Quill cannot log in"]
+        assert response.context["results"].deals.records == []
+        assert [t.subject for t in response.context["results"].tickets.records] == ["Quill cannot log in"]
         assert "Quill renewal" not in response.content.decode()
 
     def test_search_query_count_is_bounded(self, client, manager_user, stages, django_assert_max_num_queries):
@@ -122,6 +122,33 @@ class TestSearch:
         with django_assert_max_num_queries(10):
             response = client.get(reverse("crm:search"), {"q": "quill"})
         assert response.context["results"].total == 60
+
+    def test_each_kind_says_how_many_it_found_and_links_to_all_of_them(self, client, manager_user):
+        for n in range(23):
+            ContactFactory(first_name="Pat", last_name=f"Quill {n}")
+        CompanyFactory(name="Quill Industries")
+        client.force_login(manager_user)
+        response = client.get(reverse("crm:search"), {"q": "quill"})
+        results = response.context["results"]
+        assert (len(results.contacts.records), results.contacts.count) == (20, 23)
+        assert (len(results.companies.records), results.companies.count) == (1, 1)
+        assert results.total == 24
+        page = response.content.decode()
+        assert "(23)" in page
+        assert "(1)" in page
+        assert f'href="{reverse("crm:contact_list")}?q=quill"' in page  # see all 23
+        assert page.count('class="see-all"') == 1  # the one company is all there is
+
+    def test_a_count_past_a_thousand_is_not_read_to_the_end(self, client, manager_user, monkeypatch):
+        from core import search
+        monkeypatch.setattr(search, "COUNT_CAP", 21)
+        for n in range(25):
+            ContactFactory(first_name="Pat", last_name=f"Quill {n}")
+        client.force_login(manager_user)
+        response = client.get(reverse("crm:search"), {"q": "quill"})
+        assert response.context["results"].contacts.count == 22  # COUNT_CAP + 1: "more than the cap"
+        assert response.context["results"].contacts.count_is_capped
+        assert "(1,000+)" in response.content.decode()
 
     def test_empty_search_finds_nothing(self, client, sales_user, contact):
         client.force_login(sales_user)
