@@ -1,4 +1,11 @@
-"""Form fields every app uses: a record picker whose page holds only the chosen record.
+"""What every form of the product shares: input read as people type it, and a record picker whose page
+holds only the chosen record.
+
+Every form is a LocalInputForm or LocalInputModelForm (tests/test_local_input.py walks them all), which
+runs `localize_inputs`: numbers are typed in text boxes that take Persian and Arabic-Indic digits and
+separators (core/digits.py; a browser's number box silently empties ۱۲۵۰۰, and the form then said "This
+field is required"), dates on Persian pages are typed in the Jalali calendar (core/jalali.py), and a
+date's year must lie in a sane window in either calendar.
 
 A `<select>` of every contact grows with the business (1,573 options, 92 KB at 3,000 demo deals). The
 type-ahead select renders only the option of the value it holds (and the empty one, when nothing is
@@ -15,7 +22,75 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext
 
-from core.ids import parse_record_id
+from core.digits import number_text
+from core.ids import WholeNumberFormField, parse_record_id
+from core.jalali import JalaliDateField, JalaliDateTimeField, jalali_twin, persian_active, validate_gregorian_year
+
+NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
+
+
+class LocalNumberInput(forms.TextInput):
+    """A number's text box: any script's digits and the usual separators are read as the number they write.
+
+    A text box, not `type=number`: a browser's number box drops what it cannot parse (Persian digits,
+    `12,500`) and submits nothing. `inputmode` still brings up a phone's number pad.
+    """
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, whole: bool = False) -> None:
+        super().__init__({"inputmode": "numeric" if whole else "decimal", "dir": "ltr", "autocomplete": "off",
+                          **(attrs or {})})
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return number_text(value) if isinstance(value, str) else value
+
+
+def localize_inputs(form: forms.BaseForm, *, dates: bool = True) -> None:
+    """Make each field of `form` read input as a Persian or English user types it (see the module docstring).
+
+    Hidden fields are the page's own (versions) and keep their widgets, and ids (core.ids' fields) are
+    machine text in ASCII digits. `dates=False` leaves dates alone: the API's query strings are ISO 8601
+    in every language, within the range its filters name.
+    """
+    persian = persian_active()
+    for name, field in list(form.fields.items()):
+        if isinstance(field, JalaliDateField | JalaliDateTimeField | WholeNumberFormField):
+            continue
+        if isinstance(field, forms.DateField | forms.DateTimeField):
+            if not dates:
+                continue
+            if validate_gregorian_year not in field.validators:
+                field.validators.append(validate_gregorian_year)
+            if persian and not field.widget.is_hidden:
+                form.fields[name] = jalali_twin(field)
+        elif isinstance(field, NUMBER_FIELDS) and not field.widget.is_hidden:
+            kept = {key: value for key, value in field.widget.attrs.items() if key not in {"min", "max", "step"}}
+            whole = isinstance(field, forms.IntegerField) and not isinstance(field, forms.DecimalField)
+            field.widget = LocalNumberInput(kept, whole=whole)
+
+
+class LocalInputForm(forms.Form):
+    """A form whose inputs are read as people type them (`localize_inputs`)."""
+
+    local_dates = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize_inputs(self, dates=self.local_dates)
+
+
+class ApiQueryForm(LocalInputForm):
+    """The form of an API list's filters: numbers in any digits, dates in ISO 8601 whatever the language."""
+
+    local_dates = False
+
+
+class LocalInputModelForm(forms.ModelForm):
+    """A model form whose inputs are read as people type them (`localize_inputs`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize_inputs(self)
 
 
 class TypeaheadSelect(forms.Select):

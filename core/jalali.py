@@ -6,6 +6,7 @@ and the month names and digits a page shows in English or Persian.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 import jdatetime
@@ -17,16 +18,19 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.digits import PERSIAN_DIGITS, latin_digits
+
 MONTH_NAMES_EN = ("Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
                   "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand")
 MONTH_NAMES_FA = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
                   "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
-PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
-ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-_TO_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
 _TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
 _DATE_PATTERN = re.compile(r"^(\d{3,4})[/-](\d{1,2})[/-](\d{1,2})$")
 _TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
+_ISO_T = re.compile(r"(?<=\d)T(?=\d)")
+# Years a typed date may have. The two windows do not overlap, so a year says which calendar it is in.
+JALALI_YEARS = range(1300, 1501)
+GREGORIAN_YEARS = range(1900, 2101)
 
 
 def persian_active() -> bool:
@@ -76,7 +80,7 @@ def parse_jalali_date(text: str) -> date:
 
     Raises ValueError naming what is wrong: the shape, the month or the day.
     """
-    match = _DATE_PATTERN.match(text.strip().translate(_TO_LATIN))
+    match = _DATE_PATTERN.match(latin_digits(text.strip()))
     if match is None:
         raise ValueError(gettext("Enter a Jalali date as YYYY/MM/DD, such as 1403/12/30."))
     year, month, day = (int(part) for part in match.groups())
@@ -104,13 +108,56 @@ def parse_jalali_datetime(text: str) -> datetime:
     Digits may be Persian, Arabic-Indic or Latin. Raises ValueError naming what is wrong, like
     `parse_jalali_date`, or the hour, minute or second that does not exist.
     """
-    parts = text.strip().translate(_TO_LATIN).split()
+    date_part, time_part = _split_moment(text)
+    return datetime.combine(parse_jalali_date(date_part), _read_time(time_part))
+
+
+def read_typed_date(text: str) -> tuple[date, bool]:
+    """The date typed into a Jalali field, and whether it was typed in the Gregorian calendar.
+
+    A year from 1900 to 2100 can only be Gregorian (the Jalali year 1900 is 2521), so `2026-12-05` is the
+    5th of December 2026, to be shown back in Jalali for the user to confirm; a Jalali year must lie in
+    JALALI_YEARS. Any other year is refused: read as Jalali it would be a date centuries away.
+    """
+    match = _DATE_PATTERN.match(latin_digits(text.strip()))
+    if match is None:
+        raise ValueError(gettext("Enter a Jalali date as YYYY/MM/DD, such as 1403/12/30."))
+    year, month, day = (int(part) for part in match.groups())
+    if year in GREGORIAN_YEARS:
+        try:
+            return date(year, month, day), True
+        except ValueError:
+            raise ValueError(gettext("%(year)s is a Gregorian year, and it has no date %(month)s/%(day)s.")
+                             % {"year": year, "month": month, "day": day}) from None
+    if year not in JALALI_YEARS:
+        raise ValueError(gettext("There is no year %(year)s here: type a Jalali year from %(first)s to %(last)s "
+                                 "(or a Gregorian one from %(gregorian_first)s to %(gregorian_last)s).")
+                         % {"year": year, "first": JALALI_YEARS[0], "last": JALALI_YEARS[-1],
+                            "gregorian_first": GREGORIAN_YEARS[0], "gregorian_last": GREGORIAN_YEARS[-1]})
+    return to_gregorian(year, month, day), False
+
+
+def read_typed_datetime(text: str) -> tuple[datetime, bool]:
+    """A moment typed into a Jalali field (a naive datetime), and whether its date was Gregorian.
+
+    As `read_typed_date`; an ISO moment such as `2026-12-05T10:00` is Gregorian too.
+    """
+    date_part, time_part = _split_moment(text)
+    day, gregorian = read_typed_date(date_part)
+    return datetime.combine(day, _read_time(time_part)), gregorian
+
+
+def _split_moment(text: str) -> tuple[str, str | None]:
+    parts = _ISO_T.sub(" ", latin_digits(text.strip())).split()
     if not 1 <= len(parts) <= 2 or _DATE_PATTERN.match(parts[0]) is None:
         raise ValueError(gettext("Enter a Jalali date and time as YYYY/MM/DD HH:MM, such as 1403/12/30 14:30."))
-    day = parse_jalali_date(parts[0])
-    if len(parts) == 1:
-        return datetime.combine(day, time())
-    match = _TIME_PATTERN.match(parts[1])
+    return parts[0], (parts[1] if len(parts) == 2 else None)
+
+
+def _read_time(text: str | None) -> time:
+    if text is None:
+        return time()
+    match = _TIME_PATTERN.match(text)
     if match is None:
         raise ValueError(gettext("Enter the time as HH:MM, such as 14:30."))
     hour, minute, second = (int(part or 0) for part in match.groups())
@@ -120,7 +167,25 @@ def parse_jalali_datetime(text: str) -> datetime:
         raise ValueError(gettext("There is no minute %(minute)s: minutes run from 0 to 59.") % {"minute": minute})
     if second > 59:
         raise ValueError(gettext("There is no second %(second)s: seconds run from 0 to 59.") % {"second": second})
-    return datetime.combine(day, time(hour, minute, second))
+    return time(hour, minute, second)
+
+
+def validate_gregorian_year(value: date | datetime) -> None:
+    """A date's year lies in GREGORIAN_YEARS: a typing slip such as 20266 or 0202 is an error, not a date."""
+    if value.year not in GREGORIAN_YEARS:
+        raise ValidationError(
+            _("Enter a year from %(first)s to %(last)s.") % {"first": GREGORIAN_YEARS[0], "last": GREGORIAN_YEARS[-1]},
+            code="year",
+        )
+
+
+def _gregorian_typed_error(value: date | datetime) -> ValidationError:
+    shown = format_jalali(value, "%Y/%m/%d %H:%M" if isinstance(value, datetime) else "%Y/%m/%d")
+    return ValidationError(
+        gettext("That is a Gregorian date: in the Jalali calendar it is %(jalali)s, now filled in. "
+                "Check it and save again.") % {"jalali": shown},
+        code="gregorian",
+    )
 
 
 class JalaliDateInput(forms.TextInput):
@@ -179,9 +244,16 @@ class JalaliDateField(forms.Field):
         if isinstance(value, date):
             return value
         try:
-            return parse_jalali_date(str(value))
+            day, gregorian = read_typed_date(str(value))
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
+        if gregorian:
+            raise _gregorian_typed_error(day)
+        return day
+
+    def bound_data(self, data: object, initial: object) -> object:
+        """A Gregorian date the user typed comes back as its Jalali date, for them to confirm."""
+        return _confirmable(super().bound_data(data, initial), read_typed_date)
 
 
 class JalaliDateTimeField(forms.Field):
@@ -210,31 +282,41 @@ class JalaliDateTimeField(forms.Field):
         if isinstance(value, date):
             return from_current_timezone(datetime.combine(value, time()))
         try:
-            moment = parse_jalali_datetime(str(value))
+            moment, gregorian = read_typed_datetime(str(value))
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from exc
+        if gregorian:
+            raise _gregorian_typed_error(moment)
         return from_current_timezone(moment)
 
+    def bound_data(self, data: object, initial: object) -> object:
+        """A Gregorian moment the user typed comes back as its Jalali date and time, for them to confirm."""
+        return _confirmable(super().bound_data(data, initial), read_typed_datetime)
 
-def use_jalali_inputs(form: forms.BaseForm) -> None:
-    """On a Persian page, swap each of the form's date and date-time fields for its Jalali twin.
 
-    Staff then type (or pick) Jalali dates while the cleaned values stay Gregorian, so views and
-    services do not change. Label, required, help text, initial, disabled and custom validators
-    carry over; on other pages the form keeps the browser's own date inputs. Call it at the end of
-    the form's `__init__`.
+def _confirmable(shown: object, read: Callable[[str], tuple[object, bool]]) -> object:
+    """What a Jalali box shows after a submit: the typed text, or the date itself (which the widget writes
+    in Jalali) when the text was a Gregorian date."""
+    if isinstance(shown, str):
+        try:
+            value, gregorian = read(shown)
+        except ValueError:
+            return shown
+        if gregorian:
+            return value
+    return shown
+
+
+def jalali_twin(field: forms.Field) -> forms.Field:
+    """The Jalali field that stands for a date or date-time field on a Persian page (core.forms.localize_inputs).
+
+    Label, required, help text, initial, disabled and custom validators carry over, so the cleaned value
+    is the same Gregorian date or instant as the English page's.
     """
-    if not persian_active():
-        return
-    for name, field in list(form.fields.items()):
-        if isinstance(field, forms.DateTimeField):
-            jalali_field: type[forms.Field] = JalaliDateTimeField
-        elif isinstance(field, forms.DateField):
-            jalali_field = JalaliDateField
-        else:
-            continue
-        form.fields[name] = jalali_field(
-            label=field.label, required=field.required, help_text=field.help_text, initial=field.initial,
-            disabled=field.disabled, show_hidden_initial=field.show_hidden_initial, validators=field.validators,
-            error_messages={"required": field.error_messages["required"]}, label_suffix=field.label_suffix,
-        )
+    twin: type[forms.Field] = JalaliDateTimeField if isinstance(field, forms.DateTimeField) else JalaliDateField
+    return twin(
+        label=field.label, required=field.required, help_text=field.help_text, initial=field.initial,
+        disabled=field.disabled, show_hidden_initial=field.show_hidden_initial,
+        validators=[check for check in field.validators if check is not validate_gregorian_year],
+        error_messages={"required": field.error_messages["required"]}, label_suffix=field.label_suffix,
+    )

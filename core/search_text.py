@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import F, Func, Q, QuerySet, TextField, Value
 
-PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
-ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+from core.digits import ARABIC_INDIC_DIGITS, PERSIAN_DIGITS
+
 DIACRITICS = [chr(code) for code in range(0x064B, 0x0660)] + ["\u0670"]
 REMOVED = ["\u0640", "\u200c", "\u200d", *DIACRITICS]  # tatweel, ZWNJ, ZWJ, harakat
 

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalInputForm
 from core.ids import parse_record_id
 from core.permissions import can_read_area
 from core.search_text import key_matches, search_words
@@ -53,6 +54,7 @@ class ContactFilter(django_filters.FilterSet):
 
     class Meta:
         model = Contact
+        form = LocalInputForm
         fields = ["q", "owner", "company", "source_campaign", "churned"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -87,6 +89,7 @@ class CompanyFilter(django_filters.FilterSet):
 
     class Meta:
         model = Company
+        form = LocalInputForm
         fields = ["q", "size", "owner", "churned"]
 
     def search(self, queryset: QuerySet[Company], name: str, value: str) -> QuerySet[Company]:
@@ -119,6 +122,7 @@ class DealFilter(django_filters.FilterSet):
 
     class Meta:
         model = Deal
+        form = LocalInputForm
         fields = ["q", "status", "pipeline", "stage", "owner", "kind", "campaign"]
 
     def search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:

@@ -11,9 +11,8 @@ from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import TypeaheadSelect
+from core.forms import LocalInputForm, LocalInputModelForm, TypeaheadSelect
 from core.ids import parse_record_id
-from core.jalali import use_jalali_inputs
 from crm.email_placeholders import PLACEHOLDERS, fill_placeholders
 from crm.mail import placeholder_values
 from crm.models import (
@@ -53,7 +52,7 @@ def picker(kind: str, *, roles: tuple[str, ...] = ()) -> TypeaheadSelect:
     return TypeaheadSelect(url=typeahead_url(kind, roles=roles))
 
 
-class TypeaheadQueryForm(forms.Form):
+class TypeaheadQueryForm(LocalInputForm):
     """What a type-ahead asks: the text typed and, for users, the roles wanted."""
 
     q = forms.CharField(required=False, max_length=100,
@@ -89,7 +88,7 @@ class TagsField(forms.CharField):
         return [name.strip() for name in (super().to_python(value) or "").split(",") if name.strip()]
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(LocalInputModelForm):
     """Carries the version of the record the editor loaded, so a concurrent edit is refused, not overwritten."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -208,14 +207,14 @@ class DealForm(VersionedForm):
         return cleaned
 
 
-class DealMoveForm(forms.Form):
+class DealMoveForm(LocalInputForm):
     """One card's move: the stage it goes to and the version of the deal the board showed."""
 
     stage = forms.ModelChoiceField(queryset=Stage.objects.all(), label=_("Move to stage"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class DealWinForm(forms.Form):
+class DealWinForm(LocalInputForm):
     """Marking a deal won (the "Won" button): its exchange rate when it is in another currency, nothing else."""
 
     exchange_rate = forms.DecimalField(label=_("Exchange rate"), required=False, min_value=0, max_digits=24,
@@ -235,7 +234,7 @@ class DealWinForm(forms.Form):
         return cleaned
 
 
-class DealLoseForm(forms.Form):
+class DealLoseForm(LocalInputForm):
     """Marking a deal lost (the "Lost" button): why, which is required, and a note."""
 
     lost_reason = forms.ModelChoiceField(queryset=LostReason.objects.all(), label=_("Lost reason"),
@@ -249,7 +248,7 @@ class DealLoseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ChurnForm(forms.Form):
+class ChurnForm(LocalInputForm):
     churned_at = forms.DateTimeField(label=_("Churned at"), widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
@@ -257,10 +256,9 @@ class ChurnForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        use_jalali_inputs(self)
 
 
-class ContactEmailForm(forms.Form):
+class ContactEmailForm(LocalInputForm):
     """An email a rep writes a contact: plain text, sent as typed. A chosen template fills an empty subject
     or text for the contact (in the browser by `crm/email-templates.js`, else here on submit)."""
 
@@ -336,7 +334,7 @@ class CompanyEmailForm(ContactEmailForm):
                 for contact in self.fields["contact"].queryset}
 
 
-class EmailTemplateForm(forms.ModelForm):
+class EmailTemplateForm(LocalInputModelForm):
     """A manager's email template; the placeholders reps' emails can fill are listed on the form."""
 
     class Meta:
@@ -350,7 +348,7 @@ class EmailTemplateForm(forms.ModelForm):
         self.fields["body"].help_text = format_lazy(_("Placeholders: {known}."), known=known)
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(LocalInputForm):
     kind = forms.ChoiceField(choices=ActivityKind.choices, label=_("Kind"), initial=ActivityKind.CALL)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -360,7 +358,6 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        use_jalali_inputs(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -369,7 +366,7 @@ class ActivityForm(forms.Form):
         return cleaned
 
 
-class TaskForm(forms.Form):
+class TaskForm(LocalInputForm):
     """A task for oneself in one step from the task list, optionally on a contact or a deal."""
 
     subject = forms.CharField(label=_("Subject"), max_length=200)
@@ -386,7 +383,6 @@ class TaskForm(forms.Form):
         self.user = user
         self.fields["contact"].queryset = Contact.objects.all()
         self.fields["deal"].queryset = deals_visible_to(user)
-        use_jalali_inputs(self)
 
     def clean(self) -> dict[str, Any]:
         """The same rule as logging on the record's page: only those who may edit it put a task on it."""
@@ -402,7 +398,7 @@ class TaskForm(forms.Form):
         return cleaned
 
 
-class CsvImportForm(forms.Form):
+class CsvImportForm(LocalInputForm):
     file = forms.FileField(label=_("CSV file"), required=False)
     content = forms.CharField(widget=forms.HiddenInput, required=False)
     allow_duplicates = forms.BooleanField(
@@ -434,7 +430,7 @@ def _bulk_record_id(value: str) -> int:
 BULK_MAX_RECORDS = 200  # a page of a list is at most 100 rows; a bulk change is one transaction
 
 
-class BulkChangeForm(forms.Form):
+class BulkChangeForm(LocalInputForm):
     """What a list's bulk action does to the ticked rows: a new owner, one more tag, or both."""
 
     ids = forms.TypedMultipleChoiceField(coerce=_bulk_record_id, choices=(), label=_("Records"),
@@ -464,7 +460,7 @@ class BulkChangeForm(forms.Form):
         return cleaned
 
 
-class StageSettingsForm(forms.ModelForm):
+class StageSettingsForm(LocalInputModelForm):
     """One stage's row on the pipeline settings page."""
 
     class Meta:
@@ -485,7 +481,7 @@ StageSettingsFormSet = forms.modelformset_factory(Stage, form=StageSettingsForm,
                                                  edit_only=True)
 
 
-class QuickDealForm(forms.Form):
+class QuickDealForm(LocalInputForm):
     """The quick-add card at the head of a board column: a title, a contact and an amount, in that stage."""
 
     stage = forms.ModelChoiceField(queryset=Stage.objects.all(), widget=forms.HiddenInput)

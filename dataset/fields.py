@@ -10,11 +10,14 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 
+from core.jalali import GREGORIAN_YEARS
+
 _MISSING = object()
+DateOrMoment = TypeVar("DateOrMoment", date, datetime)
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECIMAL_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -81,7 +84,7 @@ def timestamp_value(value: Any, name: str) -> datetime:
             _("“%(field)s” has no UTC offset (write e.g. 2025-01-02T03:04:05+00:00): “%(value)s”")
             % {"field": name, "value": value[:40]}
         )
-    return parsed
+    return _in_year_window(parsed, name)
 
 
 def timestamp(record: Mapping[str, Any], name: str, *, required: bool = False) -> datetime | None:
@@ -94,11 +97,23 @@ def date_value(value: Any, name: str) -> date:
     if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         raise RecordError(_("“%(field)s” must be a date written YYYY-MM-DD") % {"field": name})
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise RecordError(
             _("“%(field)s” is not a valid date: “%(value)s”") % {"field": name, "value": value}
         ) from None
+    return _in_year_window(parsed, name)
+
+
+def _in_year_window(value: DateOrMoment, name: str) -> DateOrMoment:
+    """A date or moment whose year is in GREGORIAN_YEARS: a year such as 2648 or 0202 is a slip (or a Jalali
+    year written as Gregorian), refused rather than imported as a date centuries away."""
+    if value.year not in GREGORIAN_YEARS:
+        raise RecordError(
+            _("“%(field)s” has the year %(year)s: dates from %(first)s to %(last)s are accepted")
+            % {"field": name, "year": value.year, "first": GREGORIAN_YEARS[0], "last": GREGORIAN_YEARS[-1]}
+        )
+    return value
 
 
 def decimal_value(value: Any, name: str, *, max_digits: int, places: int, positive: bool = False) -> Decimal:

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.amounts import amount_style
-from core.jalali import persian_active, use_jalali_inputs
+from core.forms import LocalInputForm, LocalInputModelForm
+from core.jalali import persian_active
 from crm import kpi_sources as crm_sources
 from kpis.catalog import CATALOG, KPIS
 from kpis.dashboards.ranges import GRAIN_LABELS, PRESETS, offered_presets
@@ -14,7 +15,7 @@ from kpis.models import Target, TargetPeriod
 from kpis.periods import GRAINS
 
 
-class RangeForm(forms.Form):
+class RangeForm(LocalInputForm):
     """The range controls as shown: the page reads the query string with `dashboard_query`, which never fails."""
 
     preset = forms.ChoiceField(label=_("Range"), choices=list(PRESETS.items()), required=False)
@@ -25,13 +26,12 @@ class RangeForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["preset"].choices = offered_presets(str(self.initial.get("preset") or ""))
-        use_jalali_inputs(self)
         if persian_active():
             # A Persian user types the custom range in the Jalali calendar; `calendar` tells the page so.
             self.fields["calendar"] = forms.CharField(initial="jalali", required=False, widget=forms.HiddenInput)
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(LocalInputModelForm):
     """A target as a manager enters it: a rate as a percentage (25 for 25 %), stored as a fraction."""
 
     kpi_key = forms.ChoiceField(label=_("KPI"), choices=[("", "—")] + [(k.key, k.name) for k in CATALOG])
@@ -55,7 +55,6 @@ class TargetForm(forms.ModelForm):
         self.fields["period_kind"].choices = [(kind, kinds[kind]) for kind in order]
         if persian_active() and not self.is_bound and not self.instance.pk:
             self.initial.setdefault("period_kind", TargetPeriod.JALALI_MONTH)
-        use_jalali_inputs(self)
 
     def clean_value(self) -> Decimal:
         value = self.cleaned_data["value"]

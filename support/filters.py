@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalInputForm
 from core.ids import parse_record_id
 from core.search_text import search_words
 from support.models import Channel, Priority, Ticket, TicketStatus
@@ -43,6 +44,7 @@ class TicketFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
+        form = LocalInputForm
         fields = ["q", "priority", "channel", "status"]
 
     def search(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import TypeaheadSelect
+from core.forms import LocalInputForm, TypeaheadSelect
 from crm.forms import typeahead_url
 from crm.models import Role, User
 from support.attachments import IncomingFile, clean_filename, limit_bytes
@@ -26,7 +26,7 @@ def _pick_assignee(field: forms.ModelChoiceField) -> None:
     field.widget.choices = field.choices
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(LocalInputForm):
     # The ticket page shows several of these forms: each names its elements' ids after itself (id_status_…),
     # so their hidden version fields do not share one.
     element_prefix = ""
@@ -83,7 +83,7 @@ class AttachmentsField(forms.FileField):
         return files
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(LocalInputForm):
     """A public reply to the customer or an internal note; the button pressed says which."""
 
     REPLY, NOTE = "reply", "note"
@@ -138,7 +138,7 @@ class TicketEditForm(VersionedForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
 
 
-class TicketCreateForm(forms.Form):
+class TicketCreateForm(LocalInputForm):
     """A ticket opened by staff for a customer (a call, a chat): the contact is found by email or created."""
 
     email = forms.EmailField(label=_("Customer's email"), max_length=254)
@@ -168,7 +168,7 @@ class TicketCreateForm(forms.Form):
         return assignee
 
 
-class PublicTicketForm(forms.Form):
+class PublicTicketForm(LocalInputForm):
     """The customer-facing form. `website` is a trap for bots: people never see it, so it stays empty."""
 
     name = forms.CharField(label=_("Your name"), max_length=200)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalInputForm
 from crm.forms import picker
 from crm.models import Company, Language, User
 from surveys.models import SERVQUAL_DIMENSIONS, SERVQUAL_RANGE, Survey, SurveyKind
@@ -30,7 +31,7 @@ def _scale(low: int, high: int) -> list[tuple[int, str]]:
     return [(value, str(value)) for value in range(low, high + 1)]
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(LocalInputForm):
     """A customer's answer: one score (NPS, CSAT, CES) or SERVQUAL's five pairs, and a comment.
 
     Scores come as radio choices; anything off the scale is a field error and nothing is stored.
@@ -76,7 +77,7 @@ class AnswerForm(forms.Form):
                 for dimension in SERVQUAL_DIMENSIONS]
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(LocalInputForm):
     """A new survey; empty questions take the kind's default wording in each language."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -96,7 +97,7 @@ class SurveyForm(forms.Form):
         label=_("Send to active customers every quarter (NPS)"), required=False)
 
 
-class SendForm(forms.Form):
+class SendForm(LocalInputForm):
     """Which contacts to invite by hand: the filters, then a preview of the count, then send."""
 
     company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.order_by("name"), required=False,

@@ -33,7 +33,10 @@ def test_field_reads_jalali_dates_in_persian_or_latin_digits(text, expected):
     ("1404/01/32", "Farvardin 1404 has 31 days: there is no day 32."),
     ("1404/07/31", "Mehr 1404 has 30 days: there is no day 31."),
     ("1404/00/10", "There is no month 0: Jalali months run from 1 (Farvardin) to 12 (Esfand)."),
-    ("0000/01/01", "There is no year 0 here: Jalali years run from 1 to 9377."),
+    ("0000/01/01", "There is no year 0 here: type a Jalali year from 1300 to 1500 "
+                   "(or a Gregorian one from 1900 to 2100)."),
+        ("1299/12/29", "There is no year 1299 here: type a Jalali year from 1300 to 1500 "
+                   "(or a Gregorian one from 1900 to 2100)."),
     ("yesterday", "Enter a Jalali date as YYYY/MM/DD, such as 1403/12/30."),
     ("1404.01.01", "Enter a Jalali date as YYYY/MM/DD, such as 1403/12/30."),
 ])

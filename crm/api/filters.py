@@ -3,6 +3,7 @@
 import django_filters as filters
 
 from core.api.filters import IdFilter, TimeFilter
+from core.forms import ApiQueryForm
 from crm.models import Activity, ActivityKind, Campaign, Company, Contact, Deal, DealKind, DealStatus, Stage, User
 
 
@@ -17,6 +18,7 @@ class CompanyFilter(filters.FilterSet):
 
     class Meta:
         model = Company
+        form = ApiQueryForm
         fields = ["external_id", "domain", "industry", "size", "owner"]
 
 
@@ -32,6 +34,7 @@ class ContactFilter(filters.FilterSet):
 
     class Meta:
         model = Contact
+        form = ApiQueryForm
         fields = ["external_id", "email", "company", "owner", "source_campaign"]
 
 
@@ -40,6 +43,7 @@ class CampaignFilter(filters.FilterSet):
 
     class Meta:
         model = Campaign
+        form = ApiQueryForm
         fields = ["external_id", "channel"]
 
 
@@ -49,6 +53,7 @@ class StageFilter(filters.FilterSet):
 
     class Meta:
         model = Stage
+        form = ApiQueryForm
         fields = ["external_id", "pipeline"]
 
 
@@ -72,6 +77,7 @@ class DealFilter(filters.FilterSet):
 
     class Meta:
         model = Deal
+        form = ApiQueryForm
         fields = ["external_id", "status", "kind", "pipeline", "stage", "owner", "contact", "company", "campaign"]
 
 
@@ -87,6 +93,7 @@ class ActivityFilter(filters.FilterSet):
 
     class Meta:
         model = Activity
+        form = ApiQueryForm
         fields = ["kind", "owner", "contact", "company", "deal"]
 
 
@@ -95,4 +102,5 @@ class UserFilter(filters.FilterSet):
 
     class Meta:
         model = User
+        form = ApiQueryForm
         fields = ["role", "team", "is_active"]

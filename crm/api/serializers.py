@@ -4,6 +4,7 @@ sends before a service is called. No serializer saves a model."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api import fields as local
 from core.api.base import RecordIdField, VersionSerializer, record_field
 from crm.models import (
     Activity,
@@ -143,7 +144,7 @@ class ContactUpdateSerializer(ContactFieldsSerializer, VersionSerializer):
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    spend_total = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True,
+    spend_total = local.DecimalField(max_digits=20, decimal_places=2, read_only=True,
                                            help_text=_("Everything spent on the campaign, in the base currency."))
 
     class Meta:
@@ -158,8 +159,8 @@ class CampaignSpendSerializer(serializers.ModelSerializer):
 
 
 class CampaignSpendCreateSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    date = local.DateField()
+    amount = local.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
 
 class StageSerializer(serializers.ModelSerializer):
@@ -198,14 +199,14 @@ class DealFieldsSerializer(serializers.Serializer):
     company = record_field(Company.objects.all(), required=False, allow_null=True)
     owner = record_field(User.objects.all(), required=False, allow_null=True)
     tags = tags_input_field()
-    amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
+    amount = local.DecimalField(**MONEY, min_value=0, required=False)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, required=False,
                                       help_text=_("ISO 4217 code; the base currency when left out."))
-    exchange_rate = serializers.DecimalField(max_digits=24, decimal_places=10, min_value=0, required=False,
+    exchange_rate = local.DecimalField(max_digits=24, decimal_places=10, min_value=0, required=False,
                                              allow_null=True)
     kind = serializers.ChoiceField(choices=DealKind.choices, required=False)
     campaign = record_field(Campaign.objects.all(), required=False, allow_null=True)
-    expected_close_date = serializers.DateField(required=False, allow_null=True,
+    expected_close_date = local.DateField(required=False, allow_null=True,
                                                 help_text=_("When the rep expects the deal to close."))
 
 
@@ -213,7 +214,7 @@ class DealCreateSerializer(DealFieldsSerializer):
     title = serializers.CharField(max_length=200)
     stage = record_field(Stage.objects.all(), help_text=_("The first stage; the pipeline is the stage's."))
     contact = record_field(Contact.objects.all())
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = local.DecimalField(**MONEY, min_value=0)
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
 
@@ -223,26 +224,26 @@ class DealUpdateSerializer(DealFieldsSerializer, VersionSerializer):
 
 class DealMoveSerializer(VersionSerializer):
     stage = record_field(Stage.objects.all())
-    at = serializers.DateTimeField(required=False, help_text=_("When the deal moved; now when left out."))
+    at = local.DateTimeField(required=False, help_text=_("When the deal moved; now when left out."))
 
 
 class DealWinSerializer(VersionSerializer):
-    at = serializers.DateTimeField(required=False, help_text=_("When the deal was won; now when left out."))
-    exchange_rate = serializers.DecimalField(max_digits=24, decimal_places=10, min_value=0, required=False)
+    at = local.DateTimeField(required=False, help_text=_("When the deal was won; now when left out."))
+    exchange_rate = local.DecimalField(max_digits=24, decimal_places=10, min_value=0, required=False)
 
 
 class DealLoseSerializer(VersionSerializer):
-    at = serializers.DateTimeField(required=False, help_text=_("When the deal was lost; now when left out."))
+    at = local.DateTimeField(required=False, help_text=_("When the deal was lost; now when left out."))
     lost_reason = record_field(LostReason.objects.all(), required=False, allow_null=True)
     lost_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class BoardStageSerializer(serializers.Serializer):
-    stage = serializers.IntegerField()
+    stage = local.IntegerField()
     name = serializers.CharField()
-    position = serializers.IntegerField()
-    count = serializers.IntegerField(help_text=_("Open deals in the stage."))
-    amount_base = serializers.DecimalField(max_digits=24, decimal_places=2,
+    position = local.IntegerField()
+    count = local.IntegerField(help_text=_("Open deals in the stage."))
+    amount_base = local.DecimalField(max_digits=24, decimal_places=2,
                                            help_text=_("Sum of their amounts in the base currency."))
 
 
@@ -266,4 +267,4 @@ class ActivityCreateSerializer(serializers.Serializer):
     deal = record_field(Deal.objects.all(), required=False, allow_null=True)
     owner = record_field(User.objects.all(), required=False, allow_null=True,
                          help_text=_("Whose activity or task it is; the caller when left out."))
-    due_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("Tasks only."))
+    due_at = local.DateTimeField(required=False, allow_null=True, help_text=_("Tasks only."))

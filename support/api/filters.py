@@ -3,6 +3,7 @@
 import django_filters as filters
 
 from core.api.filters import IdFilter, TimeFilter
+from core.forms import ApiQueryForm
 from support.models import Channel, Priority, Ticket, TicketStatus
 
 
@@ -21,4 +22,5 @@ class TicketFilter(filters.FilterSet):
 
     class Meta:
         model = Ticket
+        form = ApiQueryForm
         fields = ["external_id", "status", "priority", "channel", "assignee", "contact"]

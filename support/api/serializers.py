@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api import fields as local
 from core.api.base import VersionSerializer, record_field
 from crm.models import Contact, User
 from support.models import Attachment, Channel, MessageAuthor, Priority, Ticket, TicketMessage
@@ -40,7 +41,7 @@ class TicketAssignSerializer(VersionSerializer):
 
 
 class TicketResolveSerializer(VersionSerializer):
-    at = serializers.DateTimeField(required=False, help_text=_("When it was resolved; now when left out."))
+    at = local.DateTimeField(required=False, help_text=_("When it was resolved; now when left out."))
     close = serializers.BooleanField(default=False, help_text=_("Close the ticket rather than resolve it."))
 
 
@@ -78,4 +79,4 @@ class TicketMessageCreateSerializer(serializers.Serializer):
     author = serializers.ChoiceField(
         choices=MessageAuthor.choices, default=MessageAuthor.AGENT,
         help_text=_("`customer` records a message the customer sent (from another channel)."))
-    at = serializers.DateTimeField(required=False, help_text=_("When it was written; now when left out."))
+    at = local.DateTimeField(required=False, help_text=_("When it was written; now when left out."))

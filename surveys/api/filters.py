@@ -3,6 +3,7 @@
 import django_filters as filters
 
 from core.api.filters import IdFilter, TimeFilter, WholeNumberFilter
+from core.forms import ApiQueryForm
 from surveys.models import Invitation, Response, Survey, SurveyKind
 
 
@@ -12,6 +13,7 @@ class SurveyFilter(filters.FilterSet):
 
     class Meta:
         model = Survey
+        form = ApiQueryForm
         fields = ["external_id", "kind", "active"]
 
 
@@ -25,6 +27,7 @@ class InvitationFilter(filters.FilterSet):
 
     class Meta:
         model = Invitation
+        form = ApiQueryForm
         fields = ["external_id", "survey", "contact", "ticket"]
 
 
@@ -40,4 +43,5 @@ class ResponseFilter(filters.FilterSet):
 
     class Meta:
         model = Response
+        form = ApiQueryForm
         fields = ["external_id", "survey", "contact", "ticket"]

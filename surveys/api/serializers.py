@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import fields as local
 from core.api.base import record_field
 from crm.models import Contact
 from support.models import Ticket
@@ -26,7 +27,7 @@ class SurveyCreateSerializer(serializers.Serializer):
     question_fa = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     active = serializers.BooleanField(default=True)
     send_after_ticket_resolved = serializers.BooleanField(default=False)
-    ticket_delay_hours = serializers.IntegerField(default=24, min_value=0, max_value=24 * 365)
+    ticket_delay_hours = local.IntegerField(default=24, min_value=0, max_value=24 * 365)
     send_to_active_customers = serializers.BooleanField(default=False)
 
 
@@ -66,15 +67,15 @@ class ResponseCreateSerializer(serializers.Serializer):
     contact = record_field(Contact.objects.all())
     invitation = record_field(Invitation.objects.all(), required=False, allow_null=True)
     ticket = record_field(Ticket.objects.all(), required=False, allow_null=True)
-    score = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
+    score = local.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
-    answered_at = serializers.DateTimeField(required=False)
+    answered_at = local.DateTimeField(required=False)
     external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
 
     def get_fields(self) -> dict:
         fields = super().get_fields()
         for name in SERVQUAL_FIELDS:
-            fields[name] = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=7)
+            fields[name] = local.IntegerField(required=False, allow_null=True, min_value=1, max_value=7)
         return fields
 
     def validate(self, attrs: dict) -> dict:

@@ -6,12 +6,12 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.forms import LocalInputForm
 from core.jalali import (
     JalaliDateField,
     JalaliDateTimeField,
     parse_jalali_date,
     parse_jalali_datetime,
-    use_jalali_inputs,
 )
 from crm.forms import ActivityForm, ChurnForm
 from crm.models import Activity, ActivityKind, Role
@@ -44,14 +44,10 @@ class Moment(forms.Form):
     at = JalaliDateTimeField()
 
 
-class Appointment(forms.Form):
+class Appointment(LocalInputForm):
     on = forms.DateField(label="On", required=False, help_text="The day.", initial=date(2025, 3, 20))
     at = forms.DateTimeField(label="At", disabled=True)
     note = forms.CharField(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        use_jalali_inputs(self)
 
 
 # --- the fields ---------------------------------------------------------------------------------------
@@ -78,7 +74,10 @@ def test_persian_churn_form_reads_jalali_date_and_time_as_the_utc_instant(text, 
     ("1404/01/01 10:60", "There is no minute 60: minutes run from 0 to 59."),
     ("1404/01/01 10", "Enter the time as HH:MM, such as 14:30."),
     ("tomorrow 10:00", "Enter a Jalali date and time as YYYY/MM/DD HH:MM, such as 1403/12/30 14:30."),
-    ("2025-03-04T10:00", "Enter a Jalali date and time as YYYY/MM/DD HH:MM, such as 1403/12/30 14:30."),
+    ("2025-03-04T10:60", "There is no minute 60: minutes run from 0 to 59."),
+    ("2025-02-30 10:00", "2025 is a Gregorian year, and it has no date 2/30."),
+    ("2648/02/24 10:00", "There is no year 2648 here: type a Jalali year from 1300 to 1500 "
+                         "(or a Gregorian one from 1900 to 2100)."),
 ])
 def test_impossible_jalali_moments_are_field_errors_naming_the_part(text, message):
     form = Moment(data={"at": text})
