@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import SortFilter
 from core.forms import LocalInputForm
 from core.ids import parse_record_id
 from core.permissions import can_read_area
@@ -45,7 +46,7 @@ class ContactFilter(django_filters.FilterSet):
     source_campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Source campaign"),
                                                       empty_label=_("Any"), widget=picker("campaigns"))
     churned = ChurnedFilter(label=_("Churned"))
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("last_name", "name"), ("email", "email"), ("company__name", "company"), ("created_at", "created")),
         field_labels={"last_name": _("Name"), "email": _("Email"), "company__name": _("Company"),
                       "created_at": _("Created")},
@@ -81,7 +82,7 @@ class CompanyFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Owner"), empty_label=_("Anyone"),
                                              widget=picker("users"))
     churned = ChurnedFilter(label=_("Churned"))
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("name", "name"), ("created_at", "created"), ("contact_count", "contacts")),
         field_labels={"name": _("Name"), "created_at": _("Created"), "contact_count": _("Contacts")},
         label=_("Sort by"), empty_label=_("Default order"),
@@ -112,11 +113,11 @@ class DealFilter(django_filters.FilterSet):
                                                 empty_label=_("Any"), widget=picker("campaigns"))
     company = django_filters.NumberFilter(field_name="company_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
-    ordering = django_filters.OrderingFilter(
+    ordering = SortFilter(
         fields=(("title", "title"), ("amount_base", "amount"), ("created_at", "created"), ("closed_at", "closed"),
                 ("stage__position", "stage")),
         field_labels={"title": _("Title"), "amount_base": _("Amount"), "created_at": _("Created"),
-                      "closed_at": _("Closed"), "stage__position": _("Stage")},
+                      "closed_at": _("Closed on"), "stage__position": _("Stage")},
         label=_("Sort by"), empty_label=_("Default order"),
     )
 

@@ -157,7 +157,7 @@ class CompanyForm(DuplicateConfirmingForm):
 
 class StageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Stage) -> str:
-        return f"{obj.pipeline.name} / {obj.name}"
+        return f"{obj.pipeline.display_name} / {obj.display_name}"
 
 
 class DealForm(VersionedForm):
@@ -465,7 +465,7 @@ class StageSettingsForm(LocalInputModelForm):
 
     class Meta:
         model = Stage
-        fields = ["name", "position", "probability", "idle_days"]
+        fields = ["name", "name_fa", "position", "probability", "idle_days"]
 
     def clean_probability(self) -> Any:
         probability = self.cleaned_data["probability"]

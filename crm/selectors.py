@@ -188,7 +188,7 @@ def _deal_entries(record: Contact | Company, *, user: User, limit: int) -> list[
         return []
     return [timeline.TimelineEntry(at=deal.created_at, kind="deal", title=deal.title,
                                    url=reverse("crm:deal_detail", args=[deal.pk]),
-                                   detail=f"{deal.get_status_display()} · {deal.stage.name}", item=deal)
+                                   detail=f"{deal.get_status_display()} · {deal.stage.display_name}", item=deal)
             for deal in record_deals(record, user=user)[:limit]]
 
 
@@ -444,7 +444,7 @@ def typeahead_companies(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[Pic
 def typeahead_deals(*, user: User, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
     deals = _keyed(deals_visible_to(user).select_related("company", "contact", "pipeline", "stage"), query)
     return [PickerOption(id=d.pk, label=d.title,
-                         detail=_joined(d.company or d.contact, f"{d.pipeline.name} / {d.stage.name}"))
+                         detail=_joined(d.company or d.contact, f"{d.pipeline.display_name} / {d.stage.display_name}"))
             for d in deals.order_by("title", "id")[:limit]]
 
 

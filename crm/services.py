@@ -271,14 +271,14 @@ def stage_set_probability(*, stage: Stage, probability: Decimal) -> Stage:
 
 @transaction.atomic
 def stage_update(*, stage: Stage, name: str, position: int, probability: Decimal,
-                 idle_days: int | None) -> Stage:
+                 idle_days: int | None, name_fa: str = "") -> Stage:
     """Rename, reorder or re-tune a stage; a changed probability re-weights its history as
     `stage_set_probability` does."""
     stage = Stage.objects.select_for_update().get(pk=stage.pk)  # the stored values, not a form's copy
     reweigh = probability != stage.probability
-    stage.name, stage.position, stage.idle_days = name, position, idle_days
+    stage.name, stage.name_fa, stage.position, stage.idle_days = name, name_fa.strip(), position, idle_days
     _full_clean(stage)
-    stage.save(update_fields=["name", "position", "idle_days"])
+    stage.save(update_fields=["name", "name_fa", "position", "idle_days"])
     if reweigh:
         stage_set_probability(stage=stage, probability=probability)
     return stage

@@ -120,7 +120,7 @@ DRILLDOWNS: dict[str, Drilldown] = {
         (Column("ticket", _("Ticket")), Column("priority", _("Priority")), Column("channel", _("Channel")),
          Column("assignee", _("Assignee")), Column("created_at", _("Created"), "instant"),
          Column("first_response_at", _("First response"), "instant"),
-         Column("resolved_at", _("Resolved"), "instant"), Column("breached", _("Late"))),
+         Column("resolved_at", _("Resolved on"), "instant"), Column("breached", _("Late"))),
         _ticket_row, "admin:support_ticket_change",
     ),
     "nps": Drilldown(

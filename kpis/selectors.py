@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import parse_record_id
+from core.names import display_name_of
 from crm import kpi_sources as crm_sources
 from crm.kpi_sources import DealKind
 from kpis.catalog import SERVQUAL_GAPS, Kpi
@@ -169,10 +170,15 @@ def _labels(dimension: str, member_ids: list[str]) -> dict[str, tuple[str, str]]
         rows = crm_sources.users().filter(pk__in=_record_ids(member_ids)).values_list(
             "pk", "username", "full_name")
         return {str(pk): (username, full_name or username) for pk, username, full_name in rows}
-    if dimension == "pipeline":
-        return by_pk(crm_sources.pipelines())
-    if dimension == "stage":
-        return by_pk(crm_sources.stages())
+    if dimension in {"pipeline", "stage"}:
+        records = crm_sources.pipelines() if dimension == "pipeline" else crm_sources.stages()
+        rows = records.filter(pk__in=_record_ids(member_ids)).values_list("pk", "external_id", "name", "name_fa")
+        return {str(pk): (external_id or str(pk), display_name_of(name, name_fa))
+                for pk, external_id, name, name_fa in rows}
+    if dimension == "team":  # members are team names, which the public id stays
+        rows = crm_sources.teams().filter(name__in=member_ids).values_list("name", "name_fa")
+        persian = {name: (name, display_name_of(name, name_fa)) for name, name_fa in rows}
+        return {m: persian.get(m, (m, m)) for m in member_ids}
     if dimension == "campaign":
         return by_pk(crm_sources.campaigns())
     if dimension == "survey":

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import SortFilter
 from core.forms import LocalInputForm
 from core.ids import parse_record_id
 from core.search_text import search_words
@@ -21,7 +22,7 @@ class TicketFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label=_("Any channel"), label=_("Channel"))
     status = django_filters.ChoiceFilter(choices=TicketStatus.choices, empty_label=_("Any status"),
                                          label=_("Status"))
-    sort = django_filters.OrderingFilter(
+    sort = SortFilter(
         fields=(
             ("created_at", "created"),
             ("priority_rank", "priority"),

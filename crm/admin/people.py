@@ -19,8 +19,8 @@ from crm.services import (
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name",)
-    search_fields = ("name",)
+    list_display = ("name", "name_fa")
+    search_fields = ("name", "name_fa")
 
 
 @admin.register(User)

@@ -31,15 +31,15 @@ class StageListFilter(admin.RelatedFieldListFilter):
 
 class StageInline(admin.TabularInline):
     model = Stage
-    fields = ("position", "name", "probability", "idle_days", "external_id")
+    fields = ("position", "name", "name_fa", "probability", "idle_days", "external_id")
     ordering = ("position", "id")
     extra = 0
 
 
 @admin.register(Pipeline)
 class PipelineAdmin(ServiceAdmin):
-    list_display = ("name", "external_id")
-    search_fields = ("name", "=external_id")
+    list_display = ("name", "name_fa", "external_id")
+    search_fields = ("name", "name_fa", "=external_id")
     inlines = [StageInline]
 
     def save_formset(
@@ -55,9 +55,9 @@ class PipelineAdmin(ServiceAdmin):
 
 @admin.register(Stage)
 class StageAdmin(ServiceAdmin):
-    list_display = ("name", "pipeline", "position", "probability", "idle_days")
+    list_display = ("name", "name_fa", "pipeline", "position", "probability", "idle_days")
     list_filter = ("pipeline",)
-    search_fields = ("name", "pipeline__name", "=external_id")
+    search_fields = ("name", "name_fa", "pipeline__name", "=external_id")
     list_select_related = ("pipeline",)
     ordering = ("pipeline__name", "position", "id")
 
@@ -69,5 +69,5 @@ class StageAdmin(ServiceAdmin):
 
 @admin.register(LostReason)
 class LostReasonAdmin(admin.ModelAdmin):
-    list_display = ("name",)
-    search_fields = ("name",)
+    list_display = ("name", "name_fa")
+    search_fields = ("name", "name_fa")

@@ -57,7 +57,7 @@ def tags_input_field() -> serializers.ListField:
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name"]
+        fields = ["id", "name", "name_fa"]
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -166,7 +166,7 @@ class CampaignSpendCreateSerializer(serializers.Serializer):
 class StageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Stage
-        fields = ["id", "external_id", "pipeline", "name", "position", "probability", "idle_days"]
+        fields = ["id", "external_id", "pipeline", "name", "name_fa", "position", "probability", "idle_days"]
 
 
 class PipelineSerializer(serializers.ModelSerializer):
@@ -174,13 +174,13 @@ class PipelineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pipeline
-        fields = ["id", "external_id", "name", "stages"]
+        fields = ["id", "external_id", "name", "name_fa", "stages"]
 
 
 class LostReasonSerializer(serializers.ModelSerializer):
     class Meta:
         model = LostReason
-        fields = ["id", "name"]
+        fields = ["id", "name", "name_fa"]
 
 
 class DealSerializer(serializers.ModelSerializer):
@@ -241,10 +241,11 @@ class DealLoseSerializer(VersionSerializer):
 class BoardStageSerializer(serializers.Serializer):
     stage = local.IntegerField()
     name = serializers.CharField()
+    name_fa = serializers.CharField(help_text=_("The stage's Persian name; empty when none was given."))
     position = local.IntegerField()
     count = local.IntegerField(help_text=_("Open deals in the stage."))
     amount_base = local.DecimalField(max_digits=24, decimal_places=2,
-                                           help_text=_("Sum of their amounts in the base currency."))
+                                     help_text=_("Sum of their amounts in the base currency."))
 
 
 class BoardQuerySerializer(serializers.Serializer):

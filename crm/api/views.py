@@ -313,7 +313,7 @@ class DealViewSet(OwnedRecordViewSet):
             .annotate(count=Count("id"), amount_base=Sum("amount_base"))
         }
         rows = [
-            {"stage": stage.pk, "name": stage.name, "position": stage.position,
+            {"stage": stage.pk, "name": stage.name, "name_fa": stage.name_fa, "position": stage.position,
              "count": totals.get(stage.pk, {}).get("count", 0),
              "amount_base": totals.get(stage.pk, {}).get("amount_base") or 0}
             for stage in pipeline.stages.order_by("position", "id")

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.names import NamedInPersianToo
+
 
 class Role(models.TextChoices):
     SALES = "sales", _("Sales")
@@ -17,7 +19,7 @@ class Language(models.TextChoices):
     PERSIAN = "fa", _("Persian")
 
 
-class Team(models.Model):
+class Team(NamedInPersianToo):
     """A group of staff; a user belongs to at most one. KPIs break down by a user's team now."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -28,7 +30,7 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 class BoardScope(models.TextChoices):

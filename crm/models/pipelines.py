@@ -7,8 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.names import NamedInPersianToo
 
-class Pipeline(models.Model):
+
+class Pipeline(NamedInPersianToo):
     """An ordered list of stages a deal moves through."""
 
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
@@ -20,7 +22,7 @@ class Pipeline(models.Model):
         verbose_name_plural = _("pipelines")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 # Rotting is on by default: a deal two weeks in one stage without moving is flagged on the board (managers
@@ -29,7 +31,7 @@ DEFAULT_IDLE_DAYS = 14
 MAX_IDLE_DAYS = 3650  # ten years: more is a typo (and past what a date can add)
 
 
-class Stage(models.Model):
+class Stage(NamedInPersianToo):
     """A step of a pipeline with the probability that a deal in it is won."""
 
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True, unique=True)
@@ -55,10 +57,10 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pipeline.name} / {self.name}" if self.pipeline_id else self.name
+        return f"{self.pipeline.display_name} / {self.display_name}" if self.pipeline_id else self.display_name
 
 
-class LostReason(models.Model):
+class LostReason(NamedInPersianToo):
     """A reason a deal was lost, from a list staff can edit."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -69,4 +71,4 @@ class LostReason(models.Model):
         verbose_name_plural = _("lost reasons")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name

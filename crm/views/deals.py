@@ -276,7 +276,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_refused(request, fallback, wants_json, 409, str(error))
     except ValidationError as error:
         return _move_refused(request, fallback, wants_json, 400, " ".join(error.messages))
-    done = _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.name}
+    done = _("“%(deal)s” moved to %(stage)s.") % {"deal": deal, "stage": stage.display_name}
     if wants_json:
         return JsonResponse({"message": done, "version": moved.version, "stage": stage.pk,
                              "columns": _column_numbers(request, moved.pipeline)})

@@ -174,3 +174,16 @@ CHANNEL_CUM = (40, 65, 85, 100)
 
 LOST_CUM = (28, 50, 70, 84, 94, 100)  # cumulative weights of LOST_REASONS
 P_COMPANY = 0.36  # share of customers that are companies (contacts ≈ 4 x companies overall)
+
+# The demo's shared lists in Persian (setup_demo writes them to `name_fa`; the dataset format has no such
+# field, so an import of any other business leaves them empty until a manager names them).
+PERSIAN_NAMES = {
+    "pipeline": {"New business": "فروش جدید", "Expansion": "توسعه مشتریان"},
+    "stage": {"Qualified": "واجد شرایط", "Demo": "نمایش محصول", "Proposal": "پیشنهاد", "Negotiation": "مذاکره",
+              "Discovery": "نیازسنجی", "Quote": "پیش‌فاکتور", "Commit": "تعهد"},
+    "lost_reason": {"price": "قیمت", "chose competitor": "انتخاب رقیب", "no decision": "بدون تصمیم",
+                    "no budget": "نبود بودجه", "timing": "زمان نامناسب", "missing feature": "نبود قابلیت لازم"},
+    "team": {"North": "شمال", "South": "جنوب", "East": "شرق", "West": "غرب", "Central": "مرکز",
+             "Enterprise": "سازمانی", "Partners": "شرکا", "Inside": "فروش داخلی", "Care": "پشتیبانی",
+             "Care Tier 2": "پشتیبانی سطح ۲", "Care Nights": "پشتیبانی شبانه"},
+}

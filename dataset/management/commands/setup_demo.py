@@ -6,7 +6,10 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from crm.models import Deal
+from crm.models import Deal, LostReason, Pipeline, Stage, Team
+from dataset.generator.reference import PERSIAN_NAMES
+
+NAMED_MODELS = {"pipeline": Pipeline, "stage": Stage, "lost_reason": LostReason, "team": Team}
 
 
 class Command(BaseCommand):
@@ -25,5 +28,13 @@ class Command(BaseCommand):
                 call_command("generate_dataset", "--deals", str(options["deals"]), "--seed", str(options["seed"]),
                              "--output", str(path))
                 call_command("import_dataset", str(path), "--no-rollup")
+            name_in_persian()
         call_command("rollup_kpis")
         call_command("seed_demo_users")
+
+
+def name_in_persian() -> None:
+    """Give the demo's pipelines, stages, lost reasons and teams their Persian names, where none is set."""
+    for kind, names in PERSIAN_NAMES.items():
+        for name, name_fa in names.items():
+            NAMED_MODELS[kind].objects.filter(name=name, name_fa="").update(name_fa=name_fa)
