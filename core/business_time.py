@@ -15,3 +15,9 @@ def local_day(instant: datetime | None) -> date | None:
     if instant is None:
         return None
     return instant.astimezone(business_zone()).date()
+
+
+def is_weekend(day: date) -> bool:
+    """Whether `day` is one of the business's days off (CRM_WEEKEND: Friday, or Thursday and Friday, in Iran).
+    Business-hours calendars start from it."""
+    return day.weekday() in settings.CRM_WEEKEND

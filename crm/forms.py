@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,6 @@ from crm.models import (
     Contact,
     Deal,
     EmailTemplate,
-    Language,
     LostReason,
     Role,
     Stage,
@@ -274,7 +274,10 @@ class ContactEmailForm(LocalInputForm):
         kwargs.setdefault("auto_id", "id_email_%s")
         super().__init__(*args, **kwargs)
         self.contact, self.rep = contact, rep
-        language = contact.language if contact is not None else getattr(rep, "language", Language.ENGLISH)
+        # A rep who never chose a language reads the page in the browser's: their templates come first.
+        language = contact.language if contact is not None else (getattr(rep, "language", "")
+                                                                 or translation.get_language()
+                                                                 or settings.LANGUAGE_CODE)
         self.fields["template"].queryset = email_templates_offered(language=language)
         self.fields["template"].widget.attrs["data-email-template"] = "1"
 

@@ -47,6 +47,7 @@ from crm.models import (
     base_amount,
 )
 from crm.models.activities import TASK_REMINDER_WINDOW
+from crm.models.people import business_language
 from crm.models.tags import Tag
 from crm.normalize import contact_normalized_fields, normalize_domain, normalize_name
 from crm.permissions import can_edit_customers, can_edit_deal, can_reassign
@@ -347,16 +348,17 @@ def contact_create(
     company: Company | None = None,
     source_campaign: Campaign | None = None,
     owner: User | None = None,
-    language: str = "en",
+    language: str = "",
     created_at: datetime | None = None,
     external_id: str | None = None,
     job_title: str = "",
     tags: Iterable[str] | None = None,
 ) -> Contact:
-    """Create a contact (a lead); its creation day counts towards new leads of its source campaign."""
+    """Create a contact (a lead); its creation day counts towards new leads of its source campaign. Without a
+    language it speaks the business's (CRM_LANGUAGE)."""
     contact = Contact(
         first_name=first_name, last_name=last_name, email=email, phone=phone, company=company,
-        source_campaign=source_campaign, owner=owner, language=language,
+        source_campaign=source_campaign, owner=owner, language=language or business_language(),
         created_at=created_at or timezone.now(), external_id=external_id, job_title=job_title,
     )
     _set_contact_keys(contact)

@@ -61,6 +61,8 @@ def _business_settings(settings):
     settings.CRM_TIME_ZONE = "UTC"
     settings.CRM_CURRENCY = "USD"
     settings.CRM_WEEK_START = "monday"
+    settings.CRM_WEEKEND = (5, 6)
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -93,3 +93,51 @@ def test_the_change_history_shows_a_persian_reader_jalali_moments(settings):
     # Right to left, the arrow points from the old value to the new one.
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert f"— ← {expected}" in page
+
+
+def test_a_new_member_of_staff_who_never_chose_follows_the_browser():
+    user = UserFactory(role=Role.SALES)
+    assert user.language == ""
+    client = _client_for(user)
+    assert '<html lang="fa" dir="rtl"' in client.get("/contacts/", HTTP_ACCEPT_LANGUAGE="fa,en;q=0.8").content.decode()
+    assert '<html lang="en" dir="ltr"' in client.get("/contacts/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+
+
+def test_a_browser_asking_for_neither_language_gets_the_business_language(settings):
+    settings.LANGUAGE_CODE = "fa"
+    user = UserFactory(role=Role.SALES)
+    page = _client_for(user).get("/contacts/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="fa" dir="rtl"' in page
+    assert '<html lang="fa" dir="rtl"' in Client().get("/accounts/login/").content.decode()
+
+
+def test_an_explicit_choice_beats_the_browser_and_the_business_language(settings):
+    settings.LANGUAGE_CODE = "fa"
+    user = UserFactory(role=Role.SALES, language="en")
+    page = _client_for(user).get("/contacts/", HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    assert '<html lang="en" dir="ltr"' in page
+
+
+def test_new_contacts_and_email_templates_speak_the_business_language(settings):
+    from crm.models import EmailTemplate
+    from crm.services import contact_create
+
+    settings.LANGUAGE_CODE = "fa"
+    assert contact_create(first_name="Sara").language == "fa"
+    assert contact_create(first_name="Sam", language="en").language == "en"
+    assert EmailTemplate(name="Hello", subject="Hi", body="Hi").language == "fa"
+
+
+def test_names_are_isolated_and_machine_text_reads_left_to_right_in_latin_digits(settings):
+    from tests.factories import ContactFactory
+
+    settings.CRM_LATIN_DIGITS = False
+    ContactFactory(first_name="Arash", last_name="Farahani.", email="arash.farahani2@example.com",
+                   phone="+98 912 345 6789")
+    page = _client_for(UserFactory(role=Role.SALES, language="fa")).get("/contacts/").content.decode()
+    assert "<bdi>Arash Farahani.</bdi>" in page  # the full stop stays on the name's side
+    assert '<bdi class="machine" dir="ltr">arash.farahani2@example.com</bdi>' in page
+    assert '<bdi class="machine" dir="ltr">+98 912 345 6789</bdi>' in page
+    stylesheet = (settings.BASE_DIR / "static/css/app.css").read_text()
+    assert ".machine { direction: ltr; unicode-bidi: isolate; }" in stylesheet
+    assert "overflow-wrap: anywhere" in stylesheet

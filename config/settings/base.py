@@ -126,8 +126,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fa", _("Persian"))]
+# The business's language: the login page's and public pages' when the browser asks for neither English nor
+# Persian, staff emails' for someone who never chose, and new contacts' and email templates' default.
+CRM_LANGUAGE = os.environ.get("CRM_LANGUAGE", "en").strip().lower() or "en"
+if CRM_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"CRM_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}.")
+LANGUAGE_CODE = CRM_LANGUAGE
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Persian separators (٫ ٬) and grouping by thousands; dates as Django's own Persian formats.
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -145,6 +150,15 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 CRM_WEEK_START = os.environ.get("CRM_WEEK_START", "monday").strip().lower()
 if CRM_WEEK_START not in WEEKDAYS:
     raise ImproperlyConfigured(f"CRM_WEEK_START must be one of {', '.join(WEEKDAYS)}.")
+# The business's days off, as Python weekday numbers (0 = Monday): "friday" or "thursday,friday" in Iran.
+# Business-hours calendars start from it (core/business_time.py).
+_weekend_names = [name.strip().lower() for name in os.environ.get("CRM_WEEKEND", "saturday,sunday").split(",")
+                  if name.strip()]
+if any(name not in WEEKDAYS for name in _weekend_names) or len(set(_weekend_names)) != len(_weekend_names):
+    raise ImproperlyConfigured(f"CRM_WEEKEND must be weekday names, each once, from {', '.join(WEEKDAYS)}.")
+if len(_weekend_names) == len(WEEKDAYS):
+    raise ImproperlyConfigured("CRM_WEEKEND cannot be every day of the week.")
+CRM_WEEKEND = tuple(sorted(WEEKDAYS.index(name) for name in _weekend_names))
 # Persian pages write Persian digits (۱۴۰۴) unless CRM_LATIN_DIGITS=1 keeps Latin ones.
 CRM_LATIN_DIGITS = env_bool("CRM_LATIN_DIGITS", False)
 # Webhooks are sent to public addresses only (webhooks/addresses.py); 1 allows receivers on private networks.

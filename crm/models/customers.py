@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from core.concurrency import VersionedModel
 from crm.models.campaigns import Campaign
-from crm.models.people import Language
+from crm.models.people import Language, business_language
 from crm.models.tags import Tag
 from crm.normalize import validate_domain
 
@@ -86,7 +86,8 @@ class Contact(ChurnFields, VersionedModel):
                                         on_delete=models.SET_NULL, related_name="leads")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="contacts")
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices,
+                                default=business_language)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     # Kept by the services and the importer (crm/search_keys.py); searched through a trigram index on PostgreSQL.
     search_key = models.TextField(_("search key"), blank=True, default="", editable=False)

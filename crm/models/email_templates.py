@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.email_placeholders import PlaceholderError, check_placeholders
-from crm.models.people import Language
+from crm.models.people import Language, business_language
 
 
 class EmailTemplate(models.Model):
@@ -14,7 +14,8 @@ class EmailTemplate(models.Model):
     no longer offered."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices,
+                                default=business_language)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), max_length=20000)
     active = models.BooleanField(_("active"), default=True)

@@ -1,5 +1,6 @@
 """Staff: their roles, teams and the languages they (and contacts) speak."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,12 @@ class Role(models.TextChoices):
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     PERSIAN = "fa", _("Persian")
+
+
+def business_language() -> str:
+    """The business's language (CRM_LANGUAGE): what a new contact or email template is written in unless
+    someone says otherwise. A callable default, so changing the setting needs no migration."""
+    return settings.LANGUAGE_CODE
 
 
 class Team(NamedInPersianToo):
@@ -49,7 +56,10 @@ class User(AbstractUser):
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # Empty means "never chose": pages follow the browser's Accept-Language, then CRM_LANGUAGE, and emails
+    # to them are in CRM_LANGUAGE. The header's language button (or the admin) saves a choice that then wins.
+    language = models.CharField(_("language"), max_length=2, blank=True, default="",
+                                choices=[("", _("Follow the browser")), *Language.choices])
     # The deal board opens where the user left it: empty means "not chosen yet" (the role's default).
     board_scope = models.CharField(_("board shows"), max_length=4, choices=BoardScope.choices, blank=True)
     board_pipeline = models.ForeignKey("crm.Pipeline", verbose_name=_("last board pipeline"), null=True,

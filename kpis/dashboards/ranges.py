@@ -27,6 +27,8 @@ from kpis.periods import (
 )
 
 PRESETS: dict[str, Promise] = {
+    "this_week": _("This week"),
+    "last_week": _("Last week"),
     "this_month": _("This month"),
     "last_month": _("Last month"),
     "this_quarter": _("This quarter"),
@@ -65,7 +67,8 @@ def offered_presets(current: str = "") -> list[tuple[str, Promise]]:
 def resolve_range(preset: str, today: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:
     """The inclusive local dates [start, end] a preset means on `today`; a pure function.
 
-    Periods "to date" end today: this month is the 1st of the month through today, this quarter and
+    Periods "to date" end today: this week is the week's first day (CRM_WEEK_START) through today, last
+    week the whole week before it; this month is the 1st of the month through today, this quarter and
     year to date likewise; last month is the whole previous calendar month; last 90 days is today and
     the 89 days before it; last 12 months is the 12 calendar months up to and including this one
     (its first day is the 1st of the month 11 months ago). The Jalali presets mean the same of the
@@ -98,6 +101,8 @@ def _twelve_months_back(today: date) -> date:
 # Where each preset starts, given the day it ends on; the "last" presets end on the day before the
 # current period starts, the others today.
 _PRESET_STARTS: dict[str, Callable[[date], date]] = {
+    "this_week": lambda day: period_start(day, "week"),
+    "last_week": lambda day: period_start(day, "week"),
     "this_month": lambda day: day.replace(day=1),
     "last_month": lambda day: day.replace(day=1),
     "this_quarter": lambda day: period_start(day, "quarter"),
@@ -110,6 +115,7 @@ _PRESET_STARTS: dict[str, Callable[[date], date]] = {
     "jyear_to_date": lambda day: period_start(day, "jyear"),
 }
 _WHOLE_LAST_PERIODS: dict[str, Callable[[date], date]] = {
+    "last_week": lambda today: period_start(today, "week") - timedelta(days=1),
     "last_month": lambda today: today.replace(day=1) - timedelta(days=1),
     "last_jmonth": lambda today: period_start(today, "jmonth") - timedelta(days=1),
 }

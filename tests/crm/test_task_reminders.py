@@ -62,6 +62,15 @@ def test_reminder_is_in_the_owners_language_from_the_default_sender() -> None:
     assert message.subject == "سررسید کار: Call Acme back"
 
 
+def test_an_owner_who_never_chose_a_language_is_reminded_in_the_business_language(settings) -> None:
+    settings.LANGUAGE_CODE = "fa"
+    _task(UserFactory(role=Role.SALES), "Call Acme back", due_in=timedelta(minutes=-1))
+
+    send_task_reminders.delay().get()
+
+    assert mail.outbox[0].subject == "سررسید کار: Call Acme back"
+
+
 def test_header_shows_the_users_due_task_count(client) -> None:
     rep = UserFactory(role=Role.SALES)
     _task(rep, "Due one", due_in=timedelta(hours=-2))

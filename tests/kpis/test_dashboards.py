@@ -85,6 +85,27 @@ def test_resolve_range_presets(preset, today, expected):
     assert resolve_range(preset, today) == expected
 
 
+@pytest.mark.parametrize(("week_start", "preset", "expected"), [
+    # 2026-12-02 is a Wednesday.
+    ("saturday", "this_week", (date(2026, 11, 28), date(2026, 12, 2))),
+    ("saturday", "last_week", (date(2026, 11, 21), date(2026, 11, 27))),
+    ("monday", "this_week", (date(2026, 11, 30), date(2026, 12, 2))),
+    ("monday", "last_week", (date(2026, 11, 23), date(2026, 11, 29))),
+    ("wednesday", "this_week", (date(2026, 12, 2), date(2026, 12, 2))),
+])
+def test_week_presets_start_on_the_configured_weekday(settings, week_start, preset, expected):
+    settings.CRM_WEEK_START = week_start
+    assert resolve_range(preset, date(2026, 12, 2)) == expected
+
+
+def test_a_saturday_week_gives_this_weeks_chart_one_bucket_from_saturday(settings):
+    settings.CRM_WEEK_START = "saturday"
+    query = dashboard_query({"preset": "last_week", "grain": "week"}, today=date(2026, 12, 2))
+    assert (query.start, query.end, query.grain, query.problems) == (date(2026, 11, 21), date(2026, 11, 27),
+                                                                     "week", ())
+    assert point_count(query.start, query.end, "week") == 1
+
+
 def test_resolve_range_custom_takes_the_dates_as_given():
     assert resolve_range("custom", date(2025, 2, 15), date(2020, 1, 1), date(2020, 1, 1)) == (
         date(2020, 1, 1), date(2020, 1, 1))

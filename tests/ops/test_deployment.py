@@ -121,3 +121,23 @@ def test_production_collects_every_static_file_with_the_manifest_the_image_serve
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "vendor/chart.umd.min.js" in manifest
     assert "vendor/tom-select/tom-select.complete.min.js" in manifest
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("CRM_LANGUAGE", "de", "CRM_LANGUAGE must be one of en, fa"),
+    ("CRM_WEEKEND", "friday,fryday", "CRM_WEEKEND must be weekday names, each once"),
+    ("CRM_WEEKEND", "friday,friday", "CRM_WEEKEND must be weekday names, each once"),
+    ("CRM_WEEKEND", "monday,tuesday,wednesday,thursday,friday,saturday,sunday", "cannot be every day"),
+])
+def test_a_language_or_weekend_the_product_does_not_know_stops_the_start(name, value, message):
+    result = run_manage("check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_business_language_and_weekend_come_from_the_environment():
+    shown = "from django.conf import settings as s; print(s.LANGUAGE_CODE, s.CRM_WEEKEND)"
+    result = run_manage("shell", "-c", shown, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), CRM_LANGUAGE=" FA ",
+                        CRM_WEEKEND="Thursday, friday")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "fa (3, 4)"
