@@ -32,11 +32,20 @@ class Found:
 
 
 def found(queryset: QuerySet, limit: int) -> Found:
-    """The first `limit` records of `queryset` and their count; no count query when all of them fit."""
-    records = list(queryset[:limit])
-    if len(records) < limit:
-        return Found(records, len(records))
-    return Found(records, queryset.order_by()[: COUNT_CAP + 1].count())
+    """The first `limit` records of `queryset` in its order, and how many match (at most COUNT_CAP + 1).
+
+    Three short queries rather than one: the matches' ids straight from the search index, unordered and at
+    most COUNT_CAP + 1 of them; the first `limit` of those ids in the queryset's order; then those records.
+    Asked directly for the first 20 in name order, PostgreSQL walks the name index and tests every row on
+    the way: Persian names sort after Latin ones, so `علی` at a million contacts tested 302,158 rows (1 s).
+    So when more than COUNT_CAP match, what is shown is the first in order among COUNT_CAP + 1 of them, and
+    the page says "1000+": typing more narrows it, the list page ("see all") orders every match."""
+    candidates = list(queryset.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    if len(candidates) <= limit:
+        return Found(list(queryset.filter(pk__in=candidates)) if candidates else [], len(candidates))
+    first_ids = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True)[:limit])
+    by_id = {record.pk: record for record in queryset.order_by().filter(pk__in=first_ids)}
+    return Found([by_id[pk] for pk in first_ids if pk in by_id], len(candidates))
 
 
 Source = Callable[..., Found]

@@ -385,7 +385,8 @@ class SearchResults:
 def global_search(*, user: User, query: str, limit: int = 20) -> SearchResults:
     """Contacts, companies, deals and tickets matching every word of `query` (normalised by
     core.search_text, compared with the stored search keys), only from areas the user reads; each kind
-    in the order of its list page, so "see all" continues where the first matches stop."""
+    in the order of its list page, so "see all" continues where the first matches stop (past "1000+", the
+    first shown are the first among 1,001 matches: core.search.found)."""
     words = search_words(query)
     results = SearchResults()
     if not words:
@@ -415,9 +416,13 @@ class PickerOption:
     detail: str
 
 
-def _keyed(queryset: QuerySet, query: str) -> QuerySet:
-    """Records whose stored search key (crm/search_keys.py) holds every word of `query`."""
-    return queryset.filter(key_matches(search_words(query)))
+def _first_keyed(queryset: QuerySet, query: str, limit: int) -> list:
+    """The first `limit` records in the queryset's order whose key holds every word of `query` (the first of
+    all when it has none), found the way the global search finds them (core.search.found)."""
+    words = search_words(query)
+    if not words:
+        return list(queryset[:limit])
+    return search.found(queryset.filter(key_matches(words)), limit).records
 
 
 def _matching(queryset: QuerySet, fields: Sequence[str], query: str) -> QuerySet:
@@ -430,22 +435,22 @@ def _joined(*parts: object) -> str:
 
 
 def typeahead_contacts(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
-    contacts = _keyed(Contact.objects.select_related("company"), query)
+    contacts = Contact.objects.select_related("company").order_by("last_name", "first_name", "id")
     return [PickerOption(id=c.pk, label=str(c), detail=_joined(c.email, c.company))
-            for c in contacts.order_by("last_name", "first_name", "id")[:limit]]
+            for c in _first_keyed(contacts, query, limit)]
 
 
 def typeahead_companies(*, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
-    companies = _keyed(Company.objects.select_related("owner"), query)
+    companies = Company.objects.select_related("owner").order_by("name", "id")
     return [PickerOption(id=c.pk, label=c.name, detail=_joined(c.owner))
-            for c in companies.order_by("name", "id")[:limit]]
+            for c in _first_keyed(companies, query, limit)]
 
 
 def typeahead_deals(*, user: User, query: str, limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
-    deals = _keyed(deals_visible_to(user).select_related("company", "contact", "pipeline", "stage"), query)
+    deals = deals_visible_to(user).select_related("company", "contact", "pipeline", "stage").order_by("title", "id")
     return [PickerOption(id=d.pk, label=d.title,
                          detail=_joined(d.company or d.contact, f"{d.pipeline.display_name} / {d.stage.display_name}"))
-            for d in deals.order_by("title", "id")[:limit]]
+            for d in _first_keyed(deals, query, limit)]
 
 
 def typeahead_users(*, query: str, roles: Sequence[str] = (), limit: int = TYPEAHEAD_LIMIT) -> list[PickerOption]:
