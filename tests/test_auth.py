@@ -1,15 +1,26 @@
+import os
 import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from django.test import Client
 
 from crm.models import Role, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+# The login counts must be atomic where production keeps them: a real Redis (the one CI starts, or REDIS_URL).
+REAL_REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 DEMO = {
     "demo-sales": ("demo-sales-2026", Role.SALES),
@@ -201,3 +212,64 @@ def test_one_address_guessing_many_usernames_is_locked(throttled_user, settings)
         attempt("wrong", username=f"someone-{number}")
     assert attempt("right-password-2026", address="10.9.8.7").status_code == 429
     assert attempt("right-password-2026", address="10.9.8.6").status_code == 302
+
+
+def test_a_fullwidth_spelling_of_a_locked_username_is_locked_too(throttled_user):
+    for _ in range(5):
+        assert attempt("wrong").status_code == 200
+    # NFKC reads 'ｔｈｒｏｔｔｌｅｄ-ｕｓｅｒ' as 'throttled-user', so the form would log it in: it shares the lock
+    fullwidth = attempt("right-password-2026", address="10.9.8.6", username="ｔｈｒｏｔｔｌｅｄ-ｕｓｅｒ")
+    assert fullwidth.status_code == 429
+    assert attempt("right-password-2026", username="THROTTLED-USER").status_code == 429
+    assert attempt("right-password-2026").status_code == 429
+
+
+def test_each_spelling_of_a_username_spends_the_same_five_tries(throttled_user):
+    spellings = ["throttled-user", "ｔｈｒｏｔｔｌｅｄ-ｕｓｅｒ", "Throttled-User", "throttled-user ",
+                 "ＴＨＲＯＴＴＬＥＤ-ＵＳＥＲ"]
+    for spelling in spellings:
+        assert attempt("wrong", username=spelling).status_code == 200
+    assert attempt("right-password-2026").status_code == 429
+
+
+class SlowPasswordCheckBackend(ModelBackend):
+    """A password check that takes a while, so that concurrent attempts overlap as they do under load."""
+
+    checked = 0
+    lock = threading.Lock()
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        with self.lock:
+            SlowPasswordCheckBackend.checked += 1
+        time.sleep(0.3)
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_wrong_passwords_check_only_five_against_a_real_redis(settings):
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REAL_REDIS,
+                                   "KEY_PREFIX": f"login-race-{uuid.uuid4().hex}"}}
+    settings.AUTHENTICATION_BACKENDS = ["tests.test_auth.SlowPasswordCheckBackend"]
+    caches.close_all()
+    user = UserFactory(username="raced-user")
+    user.set_password("right-password-2026")
+    user.save()
+    SlowPasswordCheckBackend.checked = 0
+    start = threading.Barrier(20)
+
+    def wrong_password(number: int) -> int:
+        start.wait()
+        try:
+            return attempt("wrong", address=f"10.7.0.{number}", username="raced-user").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = sorted(pool.map(wrong_password, range(20)))
+    try:
+        assert SlowPasswordCheckBackend.checked == 5
+        assert statuses == [200] * 5 + [429] * 15
+        assert attempt("right-password-2026", address="10.7.1.1", username="raced-user").status_code == 429
+    finally:
+        caches["default"].delete_pattern("login-failures:*")  # this test's keys only: KEY_PREFIX is unique
+        caches.close_all()
